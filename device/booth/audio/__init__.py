@@ -1,0 +1,1 @@
+"""Audio: decoding, the mixer, the limiter and the output sinks."""

@@ -1,0 +1,1 @@
+"""The music library: scanning files into SQLite and reading tracks back."""

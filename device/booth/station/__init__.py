@@ -1,0 +1,1 @@
+"""The station: what plays when — picking, scheduling transitions, controls, mixtapes."""

@@ -1,0 +1,366 @@
+"""The station: puts tracks and the DJ's links on the mixer's timeline, and takes control
+requests (skip, pause, volume, say ...) from any thread.
+
+Everything that touches the mixer runs in the render thread: requests from other threads
+are queued and applied at the start of the next block.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from booth.audio.decode import DecodeError, TrackReader
+from booth.audio.mixer import Deck, Mixer, VoiceClip
+from booth.config import Config
+from booth.library.db import Track
+from booth.station.picker import Pick, Picker
+
+log = logging.getLogger(__name__)
+
+SKIP_FADE = 0.6
+"""Seconds to fade out the current track on a skip."""
+
+
+class LinkJob(Protocol):
+    """A DJ link being written and synthesised in the background."""
+
+    def done(self) -> bool: ...
+    def result(self, timeout: float | None = None) -> tuple[np.ndarray, str] | None: ...
+
+
+class LinkMaker(Protocol):
+    """Writes and voices the DJ's link for a transition (booth.dj)."""
+
+    def prepare(self, pick: Pick, previous: Track | None, budget: float,
+                session_start: bool) -> LinkJob | None: ...
+
+
+@dataclass(eq=False)
+class Placed:
+    """A track on the timeline and what became of it."""
+
+    pick: Pick
+    deck: Deck
+    started: bool = False
+    outcome: str = ""
+
+    @property
+    def track(self) -> Track:
+        return self.pick.track
+
+
+@dataclass(eq=False)
+class PendingLink:
+    job: LinkJob
+    incoming: Placed
+    outgoing: Placed | None
+    deadline: int = 0
+
+
+@dataclass
+class Segment:
+    """One entry of a mixtape report."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class Station:
+    """Schedules a DJ session on a mixer."""
+
+    def __init__(self, config: Config, picker: Picker, dj: LinkMaker | None = None,
+                 offline: bool = False, loudness_target: float | None = None):
+        self.config = config
+        self.audio = config.audio
+        self.mixer = Mixer(config.audio)
+        self.rate = self.mixer.rate
+        self.picker = picker
+        self.dj = dj
+        self.offline = offline
+        """True for mixtapes: wait for every link instead of dropping late ones."""
+        self.target = config.audio.loudness_target if loudness_target is None else loudness_target
+        self.placed: list[Placed] = []
+        self.played: list[Placed] = []
+        self.links: list[PendingLink] = []
+        self.segments: list[Segment] = []
+        self.listeners: list[Listener] = []
+        self.requests: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.end_frame: int | None = None
+        self._end_fade = 0
+        self.stopped = False
+        self.dropped_links = 0
+        self.link_margins: list[float] = []
+        """Seconds each link was ready before it had to start (live mode)."""
+        self._session_start = True
+
+    # -- thread-safe requests -----------------------------------------------------------
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` in the render thread before the next block."""
+        self.requests.put(fn)
+
+    def skip(self) -> None:
+        self.submit(self._skip)
+
+    def pause(self) -> None:
+        self.submit(lambda: (self.mixer.pause(), self._emit("paused", {})))
+
+    def resume(self) -> None:
+        self.submit(lambda: (self.mixer.resume(), self._emit("resumed", {})))
+
+    def set_volume(self, level: float) -> None:
+        self.submit(lambda: self.mixer.set_volume(level))
+
+    def say(self, samples: np.ndarray, text: str = "",
+            on_done: Callable[[], None] | None = None) -> None:
+        """Speak now over whatever plays, ducking it."""
+        def place() -> None:
+            start = self.mixer.position + int(self.audio.duck_attack * self.rate)
+            self.mixer.add_voice(VoiceClip(samples, start, text, on_done))
+            self._log_voice(text, start, samples.shape[0])
+        self.submit(place)
+
+    def finish_at(self, seconds: float, fade: float = 5.0) -> None:
+        """End the session at ``seconds`` on the timeline, the last track fading out."""
+        self.submit(lambda: self._finish_at(int(seconds * self.rate), int(fade * self.rate)))
+
+    # -- the render thread --------------------------------------------------------------
+
+    def render(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Apply queued requests, plan ahead, and render n frames."""
+        while True:
+            try:
+                self.requests.get_nowait()()
+            except queue.Empty:
+                break
+        if not self.mixer.silent:
+            self._plan(n)
+            self._place_links(n)
+        mix, music, voice = self.mixer.render(n)
+        self._notice_starts()
+        if self.end_frame is not None and self.mixer.position >= self.end_frame:
+            self.stopped = True
+        return mix, music, voice
+
+    @property
+    def now_playing(self) -> Placed | None:
+        """The track the listener hears now (the newest one that has started)."""
+        heard = [p for p in self.placed if p.deck.start <= self.mixer.position]
+        return heard[-1] if heard else (self.played[-1] if self.played else None)
+
+    def position_of(self, placed: Placed) -> float:
+        """Seconds into the track at the current render position."""
+        return placed.track.cue_in + max(0, self.mixer.position - placed.deck.start) / self.rate
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(kind, data)
+            except Exception:  # a listener must never stop the music
+                log.exception("listener failed on %s", kind)
+
+    def _notice_starts(self) -> None:
+        for p in self.placed:
+            if not p.started and p.deck.start <= self.mixer.position:
+                p.started = True
+                self._emit("track_started", {"track": p.track, "reason": p.pick.reason,
+                                             "reason_kind": p.pick.reason_kind})
+        for p in [p for p in self.placed if p.deck.end <= self.mixer.position]:
+            self.placed.remove(p)
+            self.played.append(p)
+            if not p.outcome:
+                p.outcome = "complete"
+                self._emit("track_ended", {"track": p.track, "outcome": "complete",
+                                           "position": self._played_seconds(p)})
+
+    def _played_seconds(self, p: Placed) -> float:
+        return round(p.track.cue_in + (p.deck.end - p.deck.start) / self.rate, 3)
+
+    # -- planning -----------------------------------------------------------------------
+
+    def _plan(self, n: int) -> None:
+        last = self.placed[-1] if self.placed else None
+        if self.end_frame is not None and last is not None and last.deck.end >= self.end_frame:
+            return  # the session's last track is already placed
+        lookahead = int(self.config.dj.lookahead_seconds * self.rate)
+        if last is not None and self.mixer.position + n + lookahead < last.deck.end:
+            return
+        for _ in range(5):  # a few unreadable files in a row are skipped, not fatal
+            previous = last.track if last else None
+            pick = self.picker.next(previous)
+            placed = self._place(pick, last)
+            if placed:
+                break
+        else:
+            log.error("no playable track found; stopping")
+            self.stopped = True
+            return
+        if self.end_frame is not None:
+            placed.deck.fade_out_at(self.end_frame - self._end_fade, self._end_fade)
+        self.placed.append(placed)
+        self._log_track(placed)
+        self._maybe_link(placed, last)
+
+    def _gapless(self, a: Track, b: Track) -> bool:
+        return (a.album is not None and a.album == b.album and a.track_no is not None
+                and b.track_no == a.track_no + 1 and (a.disc_no or 1) == (b.disc_no or 1))
+
+    def _place(self, pick: Pick, last: Placed | None) -> Placed | None:
+        track = pick.track
+        gain = 10 ** ((self.target - track.lufs) / 20)
+        r = self.rate
+        if last is None:
+            start, offset, fade_in = self.mixer.position, track.cue_in, 0
+        elif self._gapless(last.track, track):
+            last.deck.end = last.deck.start + int((last.track.duration - last.track.cue_in) * r)
+            last.deck.fade_out = 0
+            start, offset, fade_in = last.deck.end, 0.0, 0
+        else:
+            xf = min(self.audio.crossfade_seconds,
+                     0.25 * (last.track.cue_out - last.track.cue_in),
+                     0.25 * (track.cue_out - track.cue_in))
+            xf_frames = int(xf * r)
+            last.deck.fade_out = xf_frames
+            start, offset, fade_in = max(self.mixer.position, last.deck.end - xf_frames), \
+                track.cue_in, xf_frames
+        try:
+            reader = TrackReader(track.path, r, offset)
+        except (DecodeError, OSError) as err:
+            log.warning("cannot play %s: %s; picking another", track.path, err)
+            return None
+        end = start + int((track.cue_out - offset) * r)
+        xf_default = int(min(self.audio.crossfade_seconds, 0.25 * (track.cue_out - offset)) * r)
+        deck = Deck(reader, start, end, gain, fade_in=fade_in, fade_out=xf_default, tag=track)
+        self.mixer.add_deck(deck)
+        return Placed(pick, deck)
+
+    def _finish_at(self, frame: int, fade: int) -> None:
+        self.end_frame, self._end_fade = frame, fade
+        for p in self.placed:
+            if p.deck.start >= frame:
+                p.deck.end = p.deck.start  # never heard
+            else:
+                p.deck.fade_out_at(frame - fade, fade)
+
+    def _skip(self) -> None:
+        current = self.now_playing
+        if current is None or current not in self.placed:
+            return
+        pos = self.mixer.position
+        fade = int(SKIP_FADE * self.rate)
+        position = self.position_of(current)
+        current.deck.fade_out_at(pos, fade)
+        current.outcome = "skip"
+        for p in [p for p in self.placed if p.deck.start > pos]:
+            p.deck.end = p.deck.start  # scheduled but not yet heard: cancel
+            p.outcome = "cancelled"
+        self.links = [lk for lk in self.links if lk.incoming.deck.start <= pos]
+        self._emit("track_ended", {"track": current.track, "outcome": "skip",
+                                   "position": round(position, 3)})
+        self._emit("skipped", {"track": current.track, "position": round(position, 3)})
+        # The next track starts as the skipped one fades: plan right away.
+        self.placed = [p for p in self.placed if p.outcome != "cancelled"]
+        pick = self.picker.next(current.track)
+        placed = self._place(pick, None)
+        if placed:
+            placed.deck.start = pos + fade // 2
+            placed.deck.end += fade // 2
+            placed.deck.fade_in = fade // 2
+            self.placed.append(placed)
+            self._log_track(placed)
+
+    # -- the DJ's links -----------------------------------------------------------------
+
+    def _maybe_link(self, incoming: Placed, outgoing: Placed | None) -> None:
+        if self.dj is None:
+            return
+        t = incoming.track
+        intro = t.intro_end - t.cue_in
+        outro = 0.0
+        if outgoing is not None:
+            o = outgoing.track
+            outro = o.cue_out - o.outro_start
+        budget = min(self.config.dj.max_link_seconds, max(intro, outro, 2.0))
+        job = self.dj.prepare(incoming.pick, outgoing.track if outgoing else None, budget,
+                              self._session_start)
+        self._session_start = False
+        if job is not None:
+            link = PendingLink(job, incoming, outgoing)
+            link.deadline = incoming.deck.start - int(self.audio.duck_attack * self.rate)
+            self.links.append(link)
+
+    def _voice_start(self, link: PendingLink, frames: int) -> int:
+        """Talk over the intro and finish before the post; else over the outgoing outro."""
+        r = self.rate
+        deck, t = link.incoming.deck, link.incoming.track
+        post = deck.start + int((t.intro_end - t.cue_in) * r)
+        end = post - int(0.3 * r)
+        if end - frames >= deck.start:
+            return end - frames
+        start = deck.start + deck.fade_in - frames  # end with the crossfade
+        return max(start, self.mixer.position + int(self.audio.duck_attack * r))
+
+    def _place_links(self, n: int) -> None:
+        for link in list(self.links):
+            if link.incoming.outcome == "cancelled":
+                self.links.remove(link)
+                continue
+            ready = link.job.done()
+            if not ready and self.offline:
+                ready = True
+            if not ready:
+                if self.mixer.position + n >= link.deadline:
+                    log.info("link for %s not ready in time; dropped", link.incoming.track.title)
+                    self.dropped_links += 1
+                    self.links.remove(link)
+                continue
+            result = link.job.result()
+            self.links.remove(link)
+            if result is None:
+                continue
+            samples, text = result
+            start = self._voice_start(link, samples.shape[0])
+            if not self.offline:
+                self.link_margins.append((start - self.mixer.position) / self.rate)
+            self.mixer.add_voice(VoiceClip(samples, start, text))
+            self._log_voice(text, start, samples.shape[0])
+            self._emit("link", {"text": text, "track": link.incoming.track})
+
+    # -- the report ---------------------------------------------------------------------
+
+    def _log_track(self, placed: Placed) -> None:
+        self.segments.append(Segment("track", {"placed": placed}))
+
+    def _log_voice(self, text: str, start: int, frames: int) -> None:
+        self.segments.append(Segment("voice", {
+            "kind": "voice", "text": text, "start": round(start / self.rate, 3),
+            "end": round((start + frames) / self.rate, 3), "duck_db": self.audio.duck_db}))
+
+    def report(self) -> list[dict[str, Any]]:
+        """Every track and link that was heard, in order of start time."""
+        out = []
+        for seg in self.segments:
+            if seg.kind == "voice":
+                out.append(dict(seg.data))
+                continue
+            p: Placed = seg.data["placed"]
+            if p.deck.end <= p.deck.start:
+                continue
+            t = p.track
+            out.append({"kind": "track", "id": t.id, "path": t.path, "title": t.title,
+                        "artist": t.artist, "album": t.album,
+                        "start": round(p.deck.start / self.rate, 3),
+                        "end": round(p.deck.end / self.rate, 3),
+                        "gain_db": round(20 * np.log10(p.deck.gain), 2),
+                        "reason": p.pick.reason})
+        return sorted(out, key=lambda s: s["start"])

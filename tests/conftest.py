@@ -1,0 +1,91 @@
+"""Shared fixtures: the Debian test music is scanned once per run, a mixtape rendered once."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from booth.config import DEBIAN_MUSIC, Config, merge
+from booth.library.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_state(tmp_path_factory):
+    """Booth never writes into the developer's real state or config while testing."""
+    home = tmp_path_factory.mktemp("home")
+    os.environ["XDG_STATE_HOME"] = str(home / "state")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ.pop("STATE_DIRECTORY", None)
+    yield
+
+
+@pytest.fixture(scope="session")
+def music_dirs() -> list[str]:
+    dirs = [d for d in DEBIAN_MUSIC if Path(d).is_dir()]
+    if len(dirs) < 3:
+        pytest.fail("the Debian test music is missing: run tools/test (it installs "
+                    "singularity-music, hyperrogue-music and asc-music)")
+    return dirs
+
+
+@dataclass(frozen=True)
+class ScannedLibrary:
+    path: Path
+    report: dict
+
+    def open(self) -> Database:
+        return Database(self.path)
+
+
+@pytest.fixture(scope="session")
+def library(tmp_path_factory, music_dirs) -> ScannedLibrary:
+    """The real test music, scanned once for the whole run (read-only for tests)."""
+    from booth.library.scan import scan
+
+    path = tmp_path_factory.mktemp("library") / "booth.db"
+    db = Database(path)
+    report = scan(db, music_dirs, progress=False)
+    db.close()
+    return ScannedLibrary(path, report.as_json())
+
+
+@pytest.fixture()
+def library_copy(library, tmp_path) -> Database:
+    """A private copy of the scanned library that a test may change."""
+    src = library.open()
+    dst = tmp_path / "booth.db"
+    src.conn.execute("VACUUM INTO ?", (str(dst),))
+    src.close()
+    return Database(dst)
+
+
+def config_with(**tables) -> Config:
+    """A Config with some settings changed, as a TOML file would."""
+    return merge(Config(), tables, "test")
+
+
+@dataclass(frozen=True)
+class Mixtape:
+    out: Path
+    stems: Path
+    report: dict
+
+
+@pytest.fixture(scope="session")
+def mixtape(library, tmp_path_factory) -> Mixtape:
+    """A 12-minute mixtape of the real library with stems, rendered once per run."""
+    from booth.cli import main
+
+    where = tmp_path_factory.mktemp("mixtape")
+    rc = main(["mixtape", "--db", str(library.path), "--minutes", "12", "--seed", "7",
+               "--out", str(where / "mix.wav"), "--report", str(where / "report.json"),
+               "--stems", str(where / "stems"), "--no-voice"])
+    assert rc == 0
+    return Mixtape(where / "mix.wav", where / "stems",
+                   json.loads((where / "report.json").read_text()))
