@@ -1,0 +1,1 @@
+"""The DJ: what it says between tracks, and the voice that says it."""
