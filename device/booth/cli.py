@@ -59,24 +59,27 @@ def cmd_scan(args: argparse.Namespace, config: Config) -> int:
 
 # -- mixtape ------------------------------------------------------------------------------
 
-def make_picker(config: Config, db: Database, seed: int | None):
-    """The track picker: the recommender when its model is available."""
-    from booth.station.picker import ShufflePicker
-
-    tracks = db.tracks()
-    if not tracks:
-        raise SystemExit("booth: the library is empty — run `booth scan DIR` first "
-                         f"(database {db.path})")
-    return ShufflePicker(tracks, seed=seed, min_seconds=config.library.min_track_seconds)
-
-
 def cmd_mixtape(args: argparse.Namespace, config: Config) -> int:
+    import tempfile
+
+    from booth.roles.player import dry_run_copy, make_dj, make_picker
     from booth.station.mixtape import render_mixtape, write_report
 
     db = open_db(config)
-    picker = make_picker(config, db, args.seed)
-    result = render_mixtape(config, db, picker, args.minutes, args.out, stems=args.stems,
-                            record=args.record)
+    with tempfile.TemporaryDirectory(prefix="booth-mixtape-") as scratch:
+        if args.record:
+            picker = make_picker(config, db, args.seed)
+            session_db = db
+        else:
+            session_db, recommender = dry_run_copy(config, db, Path(scratch))
+            picker = recommender(args.seed)
+        dj = None if args.no_voice else make_dj(config, session_db, seed=args.seed)
+        try:
+            result = render_mixtape(config, session_db, picker, args.minutes, args.out,
+                                    stems=args.stems, dj=dj, record=args.record)
+        finally:
+            if dj is not None:
+                dj.close()
     if args.report:
         write_report(result, args.report, minutes=args.minutes, seed=args.seed)
     print(f"wrote {result.path}: {result.seconds / 60:.1f} min in {result.cpu_seconds:.1f} "
@@ -96,12 +99,25 @@ def default_music_dirs(config: Config) -> list[str]:
     return [d for d in config_mod.DEBIAN_MUSIC if Path(d).exists()]
 
 
-def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from booth.audio.outputs import OutputError, open_output
-    from booth.library.scan import scan
-    from booth.station.mixtape import render_mixtape
-    from booth.station.player import Player
+def wait_for_signal() -> None:
+    """Block until SIGTERM or SIGINT."""
+    import signal
+    import threading
 
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        pass
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from booth.audio.outputs import OutputError
+    from booth.library.scan import scan
+    from booth.roles.player import make_dj, make_picker, start_player
+    from booth.station.mixtape import render_mixtape
+
+    config = apply_mqtt_flags(args, config)
     output = args.output or config.audio.output
     db = open_db(config)
     dirs = default_music_dirs(config)
@@ -109,21 +125,81 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         raise SystemExit("booth: no music found: put some in ~/Music or set library.music_dirs")
     report = scan(db, dirs)
     print(f"library: {report.tracks} tracks from {', '.join(dirs)}", file=sys.stderr)
-    picker = make_picker(config, db, None)
     try:
-        sink = open_output(output, config.audio.sample_rate, config.audio.buffer_seconds)
+        role = start_player(config, db, output, voice=not args.no_voice)
     except OutputError as err:
         if not output.startswith("device"):
             raise SystemExit(f"booth: {err}") from err
         path = config_mod.state_dir() / f"mixtape-{time.strftime('%Y%m%d-%H%M%S')}.wav"
-        print(f"booth: {err}. No audio device, so here is a 10-minute mixtape instead: "
+        print(f"booth: {err}.\nNo audio device, so here is a 10-minute mixtape instead: "
               f"{path}", file=sys.stderr)
-        render_mixtape(config, db, picker, 10, path)
+        dj = None if args.no_voice else make_dj(config, db)
+        render_mixtape(config, db, make_picker(config, db), 10, path, dj=dj)
         print(path)
         return 0
-    player = Player(config, db, picker, sink)
-    player.run_forever()
+    print(f"booth: playing to {output}; MQTT site {config.mqtt.site!r}. Ctrl-C stops.",
+          file=sys.stderr)
+    try:
+        wait_for_signal()
+    finally:
+        role.stop()
     return 0
+
+
+def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
+    """--broker HOST:PORT and --site ID override the configuration."""
+    mqtt = config.mqtt
+    if getattr(args, "broker", None):
+        host, _, port = args.broker.rpartition(":")
+        if not host or not port.isdigit():
+            raise SystemExit(f"booth: --broker wants HOST:PORT, not {args.broker!r}")
+        mqtt = replace(mqtt, host=host, port=int(port))
+    if getattr(args, "site", None):
+        mqtt = replace(mqtt, site=args.site)
+    return replace(config, mqtt=mqtt)
+
+
+# -- say ----------------------------------------------------------------------------------
+
+def cmd_say(args: argparse.Namespace, config: Config) -> int:
+    """Speak through the running Booth (over MQTT); without one, on this machine's output."""
+    from booth.mqtt.broker import broker_answers
+    from booth.mqtt.commands import Say
+
+    config = apply_mqtt_flags(args, config)
+    host = config.mqtt.host or "127.0.0.1"
+    if broker_answers(host, config.mqtt.port) and _running_booth(config, host):
+        from booth.mqtt.oneshot import publish_once
+        from booth.mqtt.runner import Connection
+        from booth.mqtt.topics import SiteTopics
+
+        publish_once(Connection.from_config(config.mqtt, host=host),
+                     SiteTopics(config.mqtt.site).command, Say(text=args.text).to_json())
+        print(f"sent to the Booth on {host}:{config.mqtt.port}", file=sys.stderr)
+        return 0
+    from booth.audio.outputs import open_output
+    from booth.dj.host import level_voice
+    from booth.roles.player import load_voice
+    import numpy as np
+
+    voice = load_voice(config)
+    samples = level_voice(voice.synthesize(args.text), config.audio.sample_rate,
+                          config.audio.loudness_target)
+    sink = open_output(args.output or config.audio.output, config.audio.sample_rate)
+    sink.write(np.repeat(samples[:, None], 2, axis=1))
+    sink.write(np.zeros((config.audio.sample_rate // 2, 2), np.float32))
+    sink.close()
+    return 0
+
+
+def _running_booth(config: Config, host: str) -> bool:
+    from booth.mqtt.oneshot import read_retained
+    from booth.mqtt.runner import Connection
+    from booth.mqtt.topics import SiteTopics
+
+    status = read_retained(Connection.from_config(config.mqtt, host=host),
+                           SiteTopics(config.mqtt.site).availability, timeout=1.0)
+    return status == "online"
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -162,10 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", action="store_true", help="record the plays in the history")
     p.set_defaults(func=cmd_mixtape)
 
-    p = sub.add_parser("run", parents=[common], help="run the speaker")
+    mqtt_opts = argparse.ArgumentParser(add_help=False)
+    mqtt_opts.add_argument("--broker", metavar="HOST:PORT", help="MQTT broker (default: "
+                           "localhost, or an embedded one when none answers)")
+    mqtt_opts.add_argument("--site", metavar="ID", help="Hermes siteId (default: default)")
+
+    p = sub.add_parser("run", parents=[common, mqtt_opts], help="run the speaker")
     p.add_argument("--output", metavar="SPEC",
                    help="device[:NAME] | file:PATH | snapcast:FIFO | null")
+    p.add_argument("--input", metavar="SPEC", default=None,
+                   help="microphone: device[:NAME] | none")
+    p.add_argument("--no-voice", action="store_true", help="no DJ voice (saves memory)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("say", parents=[common, mqtt_opts],
+                       help="speak now over whatever plays")
+    p.add_argument("text")
+    p.add_argument("--output", metavar="SPEC", help="when no Booth is running: where to speak")
+    p.set_defaults(func=cmd_say)
+
+    from booth.recommender.commands import register as register_dj
+    register_dj(sub, common)
 
     p = sub.add_parser("settings", parents=[common], help="list every setting with its default")
     p.add_argument("--markdown", action="store_true")

@@ -92,6 +92,7 @@ class Mixer:
         self._volume = volume_gain(config.volume)
         self._target_volume = self._volume
         self._pause_gain = 1.0
+        self._fade_seconds = 0.15
         self.paused = False
         self.rendered_frames = 0
 
@@ -112,11 +113,18 @@ class Mixer:
         return (clip.start - int(c.duck_attack * self.rate),
                 clip.end + int((c.duck_hold + c.duck_release) * self.rate))
 
-    def pause(self) -> None:
+    def pause(self, fade: float = 0.15) -> None:
+        """Fade out over ``fade`` seconds, then hold the timeline still."""
         self.paused = True
+        self._fade_seconds = max(fade, 0.01)
 
     def resume(self) -> None:
         self.paused = False
+        self._fade_seconds = 0.15
+
+    def silence_now(self) -> None:
+        """Skip the pause fade (start paused)."""
+        self._pause_gain = 0.0
 
     @property
     def silent(self) -> bool:
@@ -208,7 +216,7 @@ class Mixer:
     def _gain_ramp(self, n: int) -> np.ndarray | float:
         pause_target = 0.0 if self.paused else 1.0
         start = self._volume * self._pause_gain
-        step = n / (0.15 * self.rate)  # pause/resume fades take 150 ms
+        step = n / (self._fade_seconds * self.rate)
         if self._pause_gain < pause_target:
             self._pause_gain = min(pause_target, self._pause_gain + step)
         elif self._pause_gain > pause_target:

@@ -11,7 +11,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -132,6 +132,11 @@ class Database:
     def close(self) -> None:
         self.conn.close()
 
+    def copy_to(self, path: str | Path) -> "Database":
+        """A private copy of the whole database at ``path`` (e.g. for a dry-run mixtape)."""
+        self.conn.execute("VACUUM INTO ?", (str(path),))
+        return Database(path)
+
     # -- tracks -------------------------------------------------------------------------
 
     def tracks(self, min_seconds: float = 0.0) -> list[Track]:
@@ -234,7 +239,3 @@ class _Transaction:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
-
-def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

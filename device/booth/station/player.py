@@ -34,13 +34,20 @@ class Player:
         self.cpu_seconds = 0.0
 
     def _record(self, kind: str, data: dict[str, Any]) -> None:
+        # A learning picker (the recommender) records plays itself and learns from endings.
+        learns = hasattr(self.station.picker, "feedback")
         if kind == "track_started":
-            self.db.record(data["track"].id, "play", session=self.session)
+            if not learns:
+                self.db.record(data["track"].id, "play", session=self.session)
             log.info("now playing: %s — %s", data["track"].artist or "unknown artist",
                      data["track"].title)
-        elif kind == "track_ended":
-            self.db.record(data["track"].id, data["outcome"], data.get("position"),
-                           session=self.session)
+        elif kind == "track_ended" and data["outcome"] in ("complete", "skip"):
+            if learns:
+                self.station.picker.feedback(data["track"].id, data["outcome"],
+                                             data.get("position"))
+            else:
+                self.db.record(data["track"].id, data["outcome"], data.get("position"),
+                               session=self.session)
 
     def _loop(self) -> None:
         block = self.config.audio.block_frames

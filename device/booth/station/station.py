@@ -112,8 +112,9 @@ class Station:
     def skip(self) -> None:
         self.submit(self._skip)
 
-    def pause(self) -> None:
-        self.submit(lambda: (self.mixer.pause(), self._emit("paused", {})))
+    def pause(self, fade: float = 0.15) -> None:
+        """Fade out over ``fade`` seconds and hold the timeline."""
+        self.submit(lambda: (self.mixer.pause(fade), self._emit("paused", {})))
 
     def resume(self) -> None:
         self.submit(lambda: (self.mixer.resume(), self._emit("resumed", {})))
@@ -215,12 +216,13 @@ class Station:
         return (a.album is not None and a.album == b.album and a.track_no is not None
                 and b.track_no == a.track_no + 1 and (a.disc_no or 1) == (b.disc_no or 1))
 
-    def _place(self, pick: Pick, last: Placed | None) -> Placed | None:
+    def _place(self, pick: Pick, last: Placed | None, at: float | None = None) -> Placed | None:
         track = pick.track
         gain = 10 ** ((self.target - track.lufs) / 20)
         r = self.rate
         if last is None:
-            start, offset, fade_in = self.mixer.position, track.cue_in, 0
+            offset = track.cue_in if at is None else min(max(at, track.cue_in), track.cue_out)
+            start, fade_in = self.mixer.position, 0 if at is None else int(0.3 * r)
         elif self._gapless(last.track, track):
             last.deck.end = last.deck.start + int((last.track.duration - last.track.cue_in) * r)
             last.deck.fade_out = 0
@@ -252,32 +254,71 @@ class Station:
             else:
                 p.deck.fade_out_at(frame - fade, fade)
 
-    def _skip(self) -> None:
+    def _cancel_upcoming(self, after: int) -> None:
+        """Forget tracks (and their links) placed to start after ``after``: not yet heard."""
+        for p in [p for p in self.placed if p.deck.start > after]:
+            p.deck.end = p.deck.start
+            p.outcome = "cancelled"
+        self.placed = [p for p in self.placed if p.outcome != "cancelled"]
+        self.links = [lk for lk in self.links if lk.incoming.outcome != "cancelled"]
+
+    def _jump(self, choose: Callable[[Track | None], Pick | None], outcome: str = "skip") -> None:
+        """Fade out what plays now and start ``choose(current)`` at once."""
         current = self.now_playing
-        if current is None or current not in self.placed:
-            return
         pos = self.mixer.position
         fade = int(SKIP_FADE * self.rate)
-        position = self.position_of(current)
-        current.deck.fade_out_at(pos, fade)
-        current.outcome = "skip"
-        for p in [p for p in self.placed if p.deck.start > pos]:
-            p.deck.end = p.deck.start  # scheduled but not yet heard: cancel
-            p.outcome = "cancelled"
-        self.links = [lk for lk in self.links if lk.incoming.deck.start <= pos]
-        self._emit("track_ended", {"track": current.track, "outcome": "skip",
-                                   "position": round(position, 3)})
-        self._emit("skipped", {"track": current.track, "position": round(position, 3)})
-        # The next track starts as the skipped one fades: plan right away.
-        self.placed = [p for p in self.placed if p.outcome != "cancelled"]
-        pick = self.picker.next(current.track)
-        placed = self._place(pick, None)
+        self._cancel_upcoming(pos)
+        if current is not None and current in self.placed:
+            position = round(self.position_of(current), 3)
+            current.deck.fade_out_at(pos, fade)
+            current.outcome = outcome
+            self._emit("track_ended", {"track": current.track, "outcome": outcome,
+                                       "position": position})
+            if outcome == "skip":
+                self._emit("skipped", {"track": current.track, "position": position})
+        self.mixer.resume()
+        pick = choose(current.track if current else None)
+        placed = self._place(pick, None) if pick else None
         if placed:
             placed.deck.start = pos + fade // 2
             placed.deck.end += fade // 2
             placed.deck.fade_in = fade // 2
             self.placed.append(placed)
             self._log_track(placed)
+            self._maybe_link(placed, None)
+
+    def _skip(self) -> None:
+        self._jump(self.picker.next)
+
+    def previous(self) -> None:
+        """Go back to the track heard before this one (or restart this one)."""
+        def choose(current: Track | None) -> Pick | None:
+            heard = [p for p in self.played if p.started and p.track is not current]
+            return heard[-1].pick if heard else (self.now_playing.pick
+                                                  if self.now_playing else None)
+        self.submit(lambda: self._jump(choose, outcome="previous"))
+
+    def play_now(self, choose: Callable[[Track | None], Pick | None] | None = None) -> None:
+        """Start the picker's next choice now (after a request), fading out the current."""
+        self.submit(lambda: self._jump(choose or self.picker.next, outcome="skip"))
+
+    def cue(self, pick: Pick, at: float, paused: bool = False) -> None:
+        """Start the session with ``pick`` from ``at`` seconds (resuming after a restart)."""
+        def place() -> None:
+            placed = self._place(pick, None, at)
+            if placed:
+                placed.pick = Pick(pick.track, "", "resume")
+                self.placed.append(placed)
+                self._log_track(placed)
+                self._session_start = False
+            if paused:
+                self.mixer.pause()
+                self.mixer.silence_now()
+        self.submit(place)
+
+    def replan(self) -> None:
+        """Re-pick the tracks placed but not yet heard (after the listener's taste changed)."""
+        self.submit(lambda: self._cancel_upcoming(self.mixer.position))
 
     # -- the DJ's links -----------------------------------------------------------------
 

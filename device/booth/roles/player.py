@@ -1,0 +1,95 @@
+"""The `player` role: library, picker, DJ, mixer and output, driven over MQTT."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from booth.config import Config
+from booth.library.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def make_picker(config: Config, db: Database, seed: int | None = None):
+    """The recommender (the ONNX model in models/); the plain shuffle if it is missing."""
+    from booth.recommender.model import ModelMissing  # noqa: PLC0415
+    from booth.recommender.recommender import Recommender  # noqa: PLC0415
+
+    if not db.tracks():
+        raise SystemExit("booth: the library is empty — run `booth scan DIR` first "
+                         f"(database {db.path})")
+    try:
+        return Recommender.open(db, config, seed=seed)
+    except ModelMissing as err:
+        from booth.station.picker import ShufflePicker  # noqa: PLC0415
+        log.warning("%s; shuffling instead", err)
+        return ShufflePicker(db.tracks(), seed=seed, min_seconds=config.library.min_track_seconds)
+
+
+def dry_run_copy(config: Config, db: Database, where: Path):
+    """A copy of the database and learned taste: a mixtape reads history, records nothing."""
+    from booth.recommender.recommender import Recommender, default_state_path  # noqa: PLC0415
+
+    copy = db.copy_to(where / "booth.db")
+    taste = default_state_path(db, config)
+    private_taste = where / "recommender.npz"
+    if taste.exists():
+        shutil.copy(taste, private_taste)
+    return copy, lambda seed: Recommender.open(copy, config, seed=seed,
+                                               state_path=private_taste)
+
+
+def load_voice(config: Config):
+    """The Piper voice named by dj.voice (default: the bundled joe voice)."""
+    from booth.dj.voice import Voice  # noqa: PLC0415
+
+    return Voice.load(config.dj.voice or None, config.audio.sample_rate)
+
+
+def make_dj(config: Config, db: Database, seed: int | None = None, voice=None):
+    from booth.dj.host import DJHost  # noqa: PLC0415
+
+    return DJHost(config, db, voice or load_voice(config), seed=seed)
+
+
+@dataclass
+class PlayerRole:
+    """A running player role: speaker, MQTT service and maybe an embedded broker."""
+
+    speaker: object
+    service: object
+    broker: object | None
+
+    def stop(self) -> None:
+        self.service.stop()
+        self.speaker.stop()
+        if self.broker is not None:
+            self.broker.stop()
+
+
+def start_player(config: Config, db: Database, output: str, voice: bool = True) -> PlayerRole:
+    """Open the output, start the music, connect to (or start) the broker."""
+    from booth.audio.outputs import open_output  # noqa: PLC0415
+    from booth.intents import IntentParser, Vocabulary  # noqa: PLC0415
+    from booth.mqtt.broker import ensure_broker  # noqa: PLC0415
+    from booth.mqtt.service import PlayerService  # noqa: PLC0415
+    from booth.station.player import Player  # noqa: PLC0415
+    from booth.station.speaker import Speaker  # noqa: PLC0415
+
+    picker = make_picker(config, db)
+    dj = make_dj(config, db) if voice else None  # also speaks `say`, whatever dj.talk is
+    sink = open_output(output, config.audio.sample_rate, config.audio.buffer_seconds)
+    player = Player(config, db, picker, sink, dj=dj)
+    speaker = Speaker(player, dj)
+    host, port, broker = ensure_broker(config.mqtt)
+    vocabulary = Vocabulary.from_tracks(db.tracks())
+    service = PlayerService(replace(config.mqtt, host=host, port=port), speaker,
+                            IntentParser(vocabulary))
+    speaker.start()
+    service.start()
+    service.set_vocabulary(vocabulary.to_json())
+    return PlayerRole(speaker, service, broker)
+
