@@ -77,15 +77,32 @@ class Mixtape:
     report: dict
 
 
-@pytest.fixture(scope="session")
-def mixtape(library, tmp_path_factory) -> Mixtape:
-    """A 12-minute mixtape of the real library with stems, rendered once per run."""
+def _render_mixtape(library, where: Path, *extra: str) -> Mixtape:
     from booth.cli import main
 
-    where = tmp_path_factory.mktemp("mixtape")
     rc = main(["mixtape", "--db", str(library.path), "--minutes", "12", "--seed", "7",
                "--out", str(where / "mix.wav"), "--report", str(where / "report.json"),
-               "--stems", str(where / "stems"), "--no-voice"])
+               "--stems", str(where / "stems"), *extra])
     assert rc == 0
     return Mixtape(where / "mix.wav", where / "stems",
                    json.loads((where / "report.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def mixtape(library, tmp_path_factory) -> Mixtape:
+    """A 12-minute mixtape of the real library without the DJ, rendered once per run."""
+    return _render_mixtape(library, tmp_path_factory.mktemp("mixtape"), "--no-voice")
+
+
+@pytest.fixture(scope="session")
+def voiced_mixtape(library, tmp_path_factory) -> Mixtape:
+    """The same session (same seed) with the DJ talking in the joe voice."""
+    return _render_mixtape(library, tmp_path_factory.mktemp("voiced"))
+
+
+@pytest.fixture(scope="session")
+def joe():
+    """The real Piper voice, loaded once."""
+    from booth.dj.voice import Voice
+
+    return Voice.load(None, 48000)

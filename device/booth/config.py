@@ -48,7 +48,7 @@ class AudioConfig:
     """`device`, `device:NAME`, `file:PATH`, `snapcast:FIFO` or `null`."""
     sample_rate: int = 48000
     """The one internal and output sample rate (Hz); every track is resampled to it."""
-    block_frames: int = 4096
+    block_frames: int = 8192
     """Frames mixed per block; larger costs less CPU and adds latency."""
     buffer_seconds: float = 0.5
     """Audio mixed ahead of the device; the callback only copies from this buffer."""

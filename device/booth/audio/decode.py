@@ -60,7 +60,7 @@ class TrackReader:
     `read(n)` always returns exactly n frames; past the end of the file it pads with zeros.
     """
 
-    def __init__(self, path: str | Path, rate: int, start: float = 0.0, chunk: int = 4096):
+    def __init__(self, path: str | Path, rate: int, start: float = 0.0, chunk: int = 16384):
         self.path = str(path)
         try:
             self._file = soundfile.SoundFile(self.path)

@@ -10,8 +10,7 @@ blocks loud enough to need it, so quiet music costs almost nothing.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
-from scipy.signal import resample_poly
+from booth.audio.peaks import CONTEXT, sliding_min, true_peaks
 
 
 class Limiter:
@@ -25,7 +24,7 @@ class Limiter:
         self.history = self.lookahead + self.hold
         self._x = np.zeros((self.lookahead, 2), np.float32)        # delayed input
         self._need = np.ones(self.history + self.lookahead, np.float32)  # gain needed, past
-        self._ctx = np.zeros((16, 2), np.float32)                   # for oversampling edges
+        self._ctx = np.zeros((CONTEXT, 2), np.float32)              # for oversampling edges
         self.reduction_db = 0.0
         """Deepest gain reduction of the last block (dB, ≤ 0); for meters and tests."""
 
@@ -34,19 +33,16 @@ class Limiter:
         return self.lookahead
 
     def _peaks(self, block: np.ndarray) -> np.ndarray:
-        peak = np.abs(block).max(axis=1)
-        if peak.max(initial=0.0) < self.ceiling / 1.4125:  # 3 dB under: no inter-sample risk
-            return peak
-        padded = np.concatenate([self._ctx, block, np.zeros((16, 2), np.float32)])
-        up = np.abs(resample_poly(padded, 4, 1, axis=0))[64:64 + 4 * block.shape[0]]
-        return np.maximum(peak, up.reshape(block.shape[0], 4, 2).max(axis=(1, 2)))
+        # Points between samples matter only next to samples within 6 dB of the ceiling.
+        return true_peaks(block, before=self._ctx, floor=self.ceiling / 2)
 
     def _smoothed_gain(self, need: np.ndarray, n: int) -> np.ndarray:
         # need covers [t0 - history - L, t0 + n); output samples are [t0 - L, t0 - L + n).
         # hold: min over [j - hold, j + L); then a moving average over [j - L + 1, j].
         L = self.lookahead
-        mins = minimum_filter1d(need, size=L + self.hold, origin=(L + self.hold) // 2 - self.hold,
-                                mode="nearest")
+        mins = np.empty_like(need)
+        mins[self.hold:] = sliding_min(need, L + self.hold)[:need.shape[0] - self.hold]
+        mins[:self.hold] = mins[self.hold]
         csum = np.concatenate([[0.0], np.cumsum(mins, dtype=np.float64)])
         start = self.history  # index in `need` of the first output sample (t0 - L)
         idx = np.arange(start, start + n)
@@ -57,7 +53,7 @@ class Limiter:
         n = block.shape[0]
         peaks = self._peaks(block)
         need = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
-        self._ctx = block[-16:].copy() if n >= 16 else self._ctx
+        self._ctx = block[-CONTEXT:].copy() if n >= CONTEXT else self._ctx
         all_need = np.concatenate([self._need, need])
         delayed = np.concatenate([self._x, block])
         if all_need.min() >= 1.0:

@@ -71,8 +71,12 @@ class DJHost:
         if not self.policy.should_talk(self.links, index, session_start, kind == "request"):
             return None
         self.links += 1
+        # A learning picker logs its pick as it makes it: the history is what came before.
+        last = self.db.last_event()
+        before = last["at"] if last and last["track_id"] == pick.track.id \
+            and last["kind"] == "play" else None
         facts = LinkFacts(
-            next=TrackFacts.from_track(pick.track, self.db.history(pick.track.id)),
+            next=TrackFacts.from_track(pick.track, self.db.history(pick.track.id, before)),
             previous=TrackFacts.from_track(previous) if previous else None,
             reason=pick.reason or None, reason_kind=kind, now=self.clock(),
             session_start=session_start)

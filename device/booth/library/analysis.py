@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyebur128
 import soxr
-from scipy.signal import resample_poly
+
+from booth.audio.peaks import true_peaks
 
 SILENCE_DBFS = -50.0
 """Frames quieter than this (RMS) at the start and end are silence, not music."""
@@ -35,29 +36,14 @@ def integrated_loudness(frames: np.ndarray, rate: int) -> float:
     return float(value) if np.isfinite(value) else -70.0
 
 
-def true_peak_db(frames: np.ndarray, rate: int, oversample: int = 4) -> float:
-    """True peak (dBTP) with 4× oversampling, computed only around the loudest blocks.
-
-    Inter-sample peaks rarely exceed the sample peak by more than 3 dB, so blocks whose
-    sample peak is more than 3 dB under the file's are skipped: exact and cheap.
-    """
-    block = 4096
-    n = frames.shape[0] // block * block
-    peaks = np.abs(frames[:n]).reshape(-1, block, frames.shape[1]).max(axis=(1, 2))
-    tail = np.abs(frames[n:]).max() if frames.shape[0] > n else 0.0
-    sample_peak = max(float(peaks.max()) if peaks.size else 0.0, float(tail))
+def true_peak_db(frames: np.ndarray, rate: int) -> float:
+    """True peak (dBTP), 4× oversampled next to the samples within 3 dB of the sample peak
+    (inter-sample peaks of real music rarely exceed the sample peak by more than that)."""
+    sample_peak = float(np.abs(frames).max()) if frames.size else 0.0
     if sample_peak <= 0:
         return -120.0
-    best = sample_peak
-    candidates = np.flatnonzero(peaks >= sample_peak / 1.4125)
-    for i in candidates:
-        lo, hi = max(0, i * block - 64), min(frames.shape[0], (i + 1) * block + 64)
-        up = resample_poly(frames[lo:hi], oversample, 1, axis=0)
-        # The filter rings at the chunk's edges; keep only the block itself.
-        first = (i * block - lo) * oversample
-        inner = up[first:first + block * oversample]
-        best = max(best, float(np.abs(inner).max()))
-    return float(20 * np.log10(best))
+    peaks = true_peaks(frames, floor=sample_peak / 1.4125)
+    return float(20 * np.log10(max(float(peaks.max()), sample_peak)))
 
 
 def _levels(mono: np.ndarray, rate: int, window: float) -> np.ndarray:

@@ -199,15 +199,20 @@ class Database:
                           "VALUES (?, ?, ?, ?, ?)",
                           (track_id, time.time() if at is None else at, kind, position, session))
 
+    def last_event(self) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM events ORDER BY id DESC LIMIT 1").fetchone()
+
     def events(self, since_id: int = 0) -> list[sqlite3.Row]:
         return list(self.conn.execute("SELECT * FROM events WHERE id > ? ORDER BY id", (since_id,)))
 
-    def history(self, track_id: int) -> dict[str, Any]:
-        """How this listener has met a track: plays, skips, likes, last played (unix time)."""
+    def history(self, track_id: int, before: float | None = None) -> dict[str, Any]:
+        """How this listener has met a track: plays, skips, likes, last played (unix time),
+        counting only events before ``before`` (unix time) when given."""
         row = self.conn.execute(
             "SELECT sum(kind='play') plays, sum(kind='skip') skips, sum(kind='like') likes, "
             "sum(kind='dislike') dislikes, max(CASE WHEN kind='play' THEN at END) last_played "
-            "FROM events WHERE track_id = ?", (track_id,)).fetchone()
+            "FROM events WHERE track_id = ? AND at < ?",
+            (track_id, float("inf") if before is None else before)).fetchone()
         return {k: (row[k] or 0) if k != "last_played" else row[k] for k in row.keys()}
 
     def forget_history(self) -> None:
