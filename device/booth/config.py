@@ -50,7 +50,7 @@ class AudioConfig:
     """The one internal and output sample rate (Hz); every track is resampled to it."""
     block_frames: int = 8192
     """Frames mixed per block; larger costs less CPU and adds latency."""
-    buffer_seconds: float = 0.5
+    buffer_seconds: float = 0.3
     """Audio mixed ahead of the device; the callback only copies from this buffer."""
     loudness_target: float = -17.0
     """Every track is normalised to this integrated loudness (LUFS)."""
@@ -197,6 +197,12 @@ def load(extra: str | os.PathLike[str] | None = None) -> Config:
     return config
 
 
+def _toml(value: Any) -> str:
+    import json
+
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+
+
 def settings_table() -> list[tuple[str, str, str]]:
     """(key, default, description) for every setting: the README's configuration table."""
     import ast
@@ -217,7 +223,8 @@ def settings_table() -> list[tuple[str, str, str]]:
         if dataclasses.is_dataclass(default):
             d = docs(type(default))
             for sub in fields(default):
-                rows.append((f"{f.name}.{sub.name}", repr(getattr(default, sub.name)), d.get(sub.name, "")))
+                rows.append((f"{f.name}.{sub.name}", _toml(getattr(default, sub.name)),
+                             d.get(sub.name, "")))
         else:
-            rows.append((f.name, repr(default), docs(Config).get(f.name, "")))
+            rows.append((f.name, _toml(default), docs(Config).get(f.name, "")))
     return rows
