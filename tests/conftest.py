@@ -106,3 +106,6 @@ def joe():
     from booth.dj.voice import Voice
 
     return Voice.load(None, 48000)
+
+
+from tests.mosquitto import mosquitto_broker, mqtt_watcher, private_mosquitto  # noqa: E402,F401
