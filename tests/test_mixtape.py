@@ -67,10 +67,12 @@ def test_the_true_peak_never_exceeds_minus_one_dbtp(audio):
 
 def test_the_limiter_limits_rather_than_clips(audio):
     mix, _, _, _ = audio
-    # A hard clip leaves runs of samples stuck at one level; a limiter never does.
+    # A hard clip leaves runs of consecutive samples stuck at the top; a limiter scales the
+    # waveform, so its peaks stay round.
     peak = np.abs(mix).max()
-    stuck = np.abs(mix) >= peak * 0.9999
-    assert stuck.sum() < 20
+    top = np.abs(mix) >= peak * 0.999
+    runs = top[1:] & top[:-1]
+    assert runs.sum() < 10
 
 
 def test_consecutive_tracks_crossfade(mixtape, audio):

@@ -168,3 +168,50 @@ def test_the_speaker_survives_a_broker_restart(library_copy, private_mosquitto, 
         state_of(watcher, t["state"], lambda s: s["track"]["id"] != first["id"], after=mark)
     finally:
         role.stop()
+
+
+def test_the_dj_role_voices_the_players_speech_from_its_own_process(
+        library_copy, mosquitto_broker, mqtt_watcher):
+    from booth.dj.voice import Voice
+    from booth.roles.dj import VoiceService
+
+    site = unique_site("dj")
+    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
+                               "site": site})
+    service = VoiceService(config, Voice.load(None, 22050))
+    service.start()
+    watcher = mqtt_watcher()
+    role = start_player(config, library_copy, "null", voice="remote")
+    try:
+        state_of(watcher, f"booth/{site}/state", lambda s: s["track"] is not None)
+        mark = watcher.mark()
+        say = TtsSay(text="Your tea is ready.", site_id=site, id="remote-1")
+        watcher.publish(TtsSay.topic(), say.to_json())
+        assert watcher.wait_for(TtsSayFinished.topic(), after=mark, timeout=30).json["id"] \
+            == "remote-1"
+        assert service.spoken >= 1
+        spoken = [s for s in role.speaker.station.report() if s["kind"] == "voice"]
+        assert spoken and spoken[-1]["end"] - spoken[-1]["start"] > 0.8
+    finally:
+        role.stop()
+        service.stop()
+
+
+def test_without_the_dj_role_speech_fails_quietly_and_the_music_plays_on(
+        library_copy, mosquitto_broker, mqtt_watcher):
+    site = unique_site("nodj")
+    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
+                               "site": site})
+    watcher = mqtt_watcher()
+    role = start_player(config, library_copy, "null", voice="remote")
+    role.speaker.dj.voice.timeout = 1.0
+    try:
+        state_of(watcher, f"booth/{site}/state", lambda s: s["track"] is not None)
+        mark = watcher.mark()
+        watcher.publish(TtsSay.topic(), TtsSay(text="Hello?", site_id=site, id="x").to_json())
+        assert watcher.wait_for(TtsSayFinished.topic(), after=mark, timeout=15).json["id"] == "x"
+        position = role.speaker.snapshot()["position"]
+        time.sleep(1.0)
+        assert role.speaker.snapshot()["position"] > position  # still playing
+    finally:
+        role.stop()

@@ -159,6 +159,48 @@ def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
     return replace(config, mqtt=mqtt)
 
 
+# -- serve --------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """One role alone, as systemd runs it (and as a satellite Pi runs `listen`)."""
+    config = apply_mqtt_flags(args, config)
+    if args.role == "player":
+        from booth.library.scan import scan
+        from booth.roles.player import start_player
+
+        db = open_db(config)
+        dirs = default_music_dirs(config)
+        if dirs:
+            scan(db, dirs, progress=False)
+        role = start_player(config, db, args.output or config.audio.output, voice=args.voice)
+        try:
+            wait_for_signal()
+        finally:
+            role.stop()
+        return 0
+    if args.role == "dj":
+        from booth.dj.voice import Voice
+        from booth.roles.dj import VoiceService
+
+        voice = Voice.load(config.dj.voice or None, 22050)
+        service = VoiceService(config, voice)
+        service.start()
+        try:
+            wait_for_signal()
+        finally:
+            service.stop()
+        return 0
+    if args.role == "buttons":
+        from booth.roles.buttons import run_buttons
+
+        run_buttons(config)
+        return 0
+    from booth.roles.listen import run_listen
+
+    run_listen(config, args)
+    return 0
+
+
 # -- say ----------------------------------------------------------------------------------
 
 def cmd_say(args: argparse.Namespace, config: Config) -> int:
@@ -250,6 +292,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="microphone: device[:NAME] | none")
     p.add_argument("--no-voice", action="store_true", help="no DJ voice (saves memory)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("serve", parents=[common, mqtt_opts],
+                       help="run one role alone (systemd units, satellites)")
+    p.add_argument("role", choices=["player", "dj", "listen", "buttons"])
+    p.add_argument("--output", metavar="SPEC", help="player: where the audio goes")
+    p.add_argument("--voice", choices=["local", "remote", "none"], default="remote",
+                   help="player: the DJ's voice here, from the dj role, or none "
+                        "(default: remote)")
+    p.add_argument("--input", metavar="SPEC", default=None,
+                   help="listen: microphone device[:NAME]")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("say", parents=[common, mqtt_opts],
                        help="speak now over whatever plays")

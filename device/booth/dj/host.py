@@ -102,3 +102,5 @@ class DJHost:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if hasattr(self.voice, "close"):  # a remote voice holds a broker connection
+            self.voice.close()

@@ -77,6 +77,25 @@ class SiteTopics:
         """Retained: the library's names (artists, albums, titles, genres, moods) for intents."""
         return f"{self.base}/vocabulary"
 
+    @property
+    def speak(self) -> str:
+        """JSON ``{"id", "text"}``: the player asks the `dj` role to voice a link."""
+        return f"{self.base}/dj/speak"
+
+    def voiced(self, request_id: str) -> str:
+        """The `dj` role's answer to one `speak` request: a WAV file (empty on failure)."""
+        return f"{self.base}/dj/voiced/{request_id}"
+
+    @property
+    def voiced_all(self) -> str:
+        """Every answer of the `dj` role (a subscription)."""
+        return f"{self.base}/dj/voiced/+"
+
+    @property
+    def dj_availability(self) -> str:
+        """Retained ``online``/``offline`` of the `dj` role (its last will)."""
+        return f"{self.base}/dj/availability"
+
     def ha_config(self, component: str, object_id: str) -> str:
         """Home Assistant discovery topic of one entity of this speaker."""
         return f"{HA_PREFIX}/{component}/{self.ha_node}/{object_id}/config"

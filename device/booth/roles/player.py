@@ -34,7 +34,7 @@ def dry_run_copy(config: Config, db: Database, where: Path):
     from booth.recommender.recommender import Recommender, default_state_path  # noqa: PLC0415
 
     copy = db.copy_to(where / "booth.db")
-    taste = default_state_path(db, config)
+    taste = default_state_path(db)
     private_taste = where / "recommender.npz"
     if taste.exists():
         shutil.copy(taste, private_taste)
@@ -70,8 +70,13 @@ class PlayerRole:
             self.broker.stop()
 
 
-def start_player(config: Config, db: Database, output: str, voice: bool = True) -> PlayerRole:
-    """Open the output, start the music, connect to (or start) the broker."""
+def start_player(config: Config, db: Database, output: str, voice: bool | str = True
+                 ) -> PlayerRole:
+    """Open the output, start the music, connect to (or start) the broker.
+
+    ``voice``: True or "local" loads Piper here; "remote" asks the `dj` role over MQTT;
+    False or "none" runs without a DJ voice.
+    """
     from booth.audio.outputs import open_output  # noqa: PLC0415
     from booth.intents import IntentParser, Vocabulary  # noqa: PLC0415
     from booth.mqtt.broker import ensure_broker  # noqa: PLC0415
@@ -80,11 +85,19 @@ def start_player(config: Config, db: Database, output: str, voice: bool = True) 
     from booth.station.speaker import Speaker  # noqa: PLC0415
 
     picker = make_picker(config, db)
-    dj = make_dj(config, db) if voice else None  # also speaks `say`, whatever dj.talk is
     sink = open_output(output, config.audio.sample_rate, config.audio.buffer_seconds)
+    host, port, broker = ensure_broker(config.mqtt)
+    dj = None  # the DJ also speaks `say`, whatever dj.talk is
+    if voice == "remote":
+        from booth.dj.remote import RemoteVoice  # noqa: PLC0415
+        from booth.mqtt.runner import Connection  # noqa: PLC0415
+        remote = RemoteVoice(Connection.from_config(config.mqtt, host=host, port=port),
+                             config.mqtt.site, config.audio.sample_rate)
+        dj = make_dj(config, db, voice=remote)
+    elif voice and voice != "none":
+        dj = make_dj(config, db)
     player = Player(config, db, picker, sink, dj=dj)
     speaker = Speaker(player, dj)
-    host, port, broker = ensure_broker(config.mqtt)
     vocabulary = Vocabulary.from_tracks(db.tracks())
     service = PlayerService(replace(config.mqtt, host=host, port=port), speaker,
                             IntentParser(vocabulary))

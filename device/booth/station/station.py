@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 SKIP_FADE = 0.6
 """Seconds to fade out the current track on a skip."""
+MIN_LINK = 2.5
+"""Seconds of intro a link needs; with less left, a late link is dropped."""
+LATE_OPENING = 3.0
+"""A session's opening link may start this late into the first track."""
 
 
 class LinkJob(Protocol):
@@ -337,8 +341,18 @@ class Station:
         self._session_start = False
         if job is not None:
             link = PendingLink(job, incoming, outgoing)
-            link.deadline = incoming.deck.start - int(self.audio.duck_attack * self.rate)
+            link.deadline = self._latest_start(incoming, outgoing) \
+                - int(self.audio.duck_attack * self.rate)
             self.links.append(link)
+
+    def _latest_start(self, incoming: Placed, outgoing: Placed | None) -> int:
+        """The last frame a link may start at: while enough of the intro is left to talk
+        over; at a session's start, within its first seconds; else before the crossfade."""
+        r, deck, t = self.rate, incoming.deck, incoming.track
+        if outgoing is None:
+            return deck.start + int(LATE_OPENING * r)
+        intro = t.intro_end - t.cue_in
+        return deck.start + int(max(0.0, intro - MIN_LINK) * r)
 
     def _voice_start(self, link: PendingLink, frames: int) -> int:
         """Talk over the intro and finish before the post; else over the outgoing outro."""
@@ -346,10 +360,10 @@ class Station:
         deck, t = link.incoming.deck, link.incoming.track
         post = deck.start + int((t.intro_end - t.cue_in) * r)
         end = post - int(0.3 * r)
+        soonest = self.mixer.position + int(self.audio.duck_attack * r)
         if end - frames >= deck.start:
-            return end - frames
-        start = deck.start + deck.fade_in - frames  # end with the crossfade
-        return max(start, self.mixer.position + int(self.audio.duck_attack * r))
+            return max(end - frames, soonest)
+        return max(deck.start + deck.fade_in - frames, soonest)  # end with the crossfade
 
     def _place_links(self, n: int) -> None:
         for link in list(self.links):

@@ -1,0 +1,172 @@
+"""`booth hear`: the listening pipeline on recordings, faster than real time.
+
+Each file goes through the same Listener as the microphone: echo canceller (with the
+recording's `--reference`), wake word (unless `--no-wake`, when the utterance starts at
+`--press` seconds), end of speech and recognition. One result per file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import soundfile
+import soxr
+
+from booth.intents import IntentParser, Vocabulary, load_templates
+from booth.intents.templates import Templates
+from booth.listen.echo import make_echo_canceller
+from booth.listen.endpoint import EndpointSettings, Endpointer, SpeechVad
+from booth.listen.listener import Listener, Utterance
+from booth.listen.recognizer import Recognizer, make_recognizer
+from booth.listen.settings import ListenSettings
+from booth.listen.wake import WakeWordDetector, make_wake_word_detector
+
+SAMPLE_RATE = 16000
+BLOCK = 1024
+"""Samples handed to the listener at a time (64 ms), as a microphone callback would."""
+
+
+class AudioFileError(ValueError):
+    """A recording cannot be read; the message names it."""
+
+
+def read_audio(path: str | Path) -> np.ndarray:
+    """A recording as 16 kHz mono int16 (mixed down and resampled as needed)."""
+    try:
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, OSError, soundfile.LibsndfileError) as error:
+        raise AudioFileError(f"{path}: cannot read audio ({error})") from None
+    mono = audio.mean(axis=1)
+    if rate != SAMPLE_RATE:
+        mono = soxr.resample(mono, rate, SAMPLE_RATE)
+    return (np.clip(mono, -1.0, 1.0) * 32767).astype(np.int16)
+
+
+@dataclass
+class Engines:
+    """Models loaded once and shared by every recording (and by the live listener)."""
+
+    settings: ListenSettings
+    recognizer: Recognizer
+    parser: IntentParser
+    vad: SpeechVad
+    wake: WakeWordDetector | None
+
+    @classmethod
+    def load(cls, settings: ListenSettings, vocabulary: Vocabulary, wake: bool = True,
+             templates: Templates | None = None, cache_dir: Path | None = None) -> "Engines":
+        templates = templates or load_templates()
+        recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
+                                     settings.vosk_model, cache_dir=cache_dir)
+        detector = make_wake_word_detector(settings.wake_engine, settings.wake_word) \
+            if wake else None
+        return cls(settings, recognizer, IntentParser(vocabulary, templates), SpeechVad(),
+                   detector)
+
+    def listener(self, echo: bool = True, site_id: str = "default") -> Listener:
+        """A fresh listener (its own echo canceller and state) on these models."""
+        settings = self.settings
+        endpointer = Endpointer(self.vad, EndpointSettings(
+            end_silence=settings.end_silence, max_utterance=settings.max_utterance,
+            no_speech_timeout=settings.no_speech_timeout, threshold=settings.speech_threshold))
+        if self.wake is not None:
+            self.wake.reset()
+        return Listener(self.recognizer, self.parser, endpointer, wake=self.wake,
+                        echo_canceller=make_echo_canceller(settings.echo_canceller if echo
+                                                           else "none"),
+                        site_id=site_id, pre_roll=settings.pre_roll,
+                        min_confidence=settings.min_confidence)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording to hear."""
+
+    file: Path
+    reference: Path | None = None
+    press: float = 0.0
+
+
+def hear(engines: Engines, recording: Recording, wake: bool = True) -> tuple[dict[str, Any],
+                                                                              Listener]:
+    """Run one recording through a fresh listener; returns the result line and the listener
+    (its `utterances` carry timings)."""
+    mic = read_audio(recording.file)
+    reference = read_audio(recording.reference) if recording.reference else None
+    if reference is not None:
+        if len(reference) < len(mic):
+            reference = np.concatenate([reference, np.zeros(len(mic) - len(reference),
+                                                            np.int16)])
+        reference = reference[:len(mic)]
+    listener = engines.listener(echo=reference is not None)
+    press_at = None if wake else max(0, round(recording.press * SAMPLE_RATE))
+    woke = False
+    for start in range(0, len(mic), BLOCK):
+        stop = min(start + BLOCK, len(mic))
+        if press_at is not None and start <= press_at < stop:
+            # split the block so the press falls exactly at its time
+            for a, b in ((start, press_at), (press_at, stop)):
+                if a == press_at:
+                    listener.press()
+                if b > a:
+                    _feed(listener, mic, reference, a, b)
+            continue
+        messages = _feed(listener, mic, reference, start, stop)
+        woke = woke or any(type(m).__name__ == "HotwordDetected" for m in messages)
+        if listener.utterances and not listener.listening:
+            break
+    _drain(listener)
+    first: Utterance | None = listener.utterances[0] if listener.utterances else None
+    result = {"file": str(recording.file), "wake": woke or bool(first and first.wake),
+              "text": first.text if first else "",
+              "intent": first.intent if first else None,
+              "slots": dict(first.slots) if first else {}}
+    return result, listener
+
+
+def _feed(listener: Listener, mic: np.ndarray, reference: np.ndarray | None, a: int, b: int):
+    return listener.process(mic[a:b], None if reference is None else reference[a:b])
+
+
+def _drain(listener: Listener) -> None:
+    """End an utterance still open when the recording stops, as silence would."""
+    silence = np.zeros(BLOCK, np.int16)
+    limit = int((listener.endpointer.settings.max_utterance + 1) * SAMPLE_RATE / BLOCK)
+    for _ in range(limit):
+        if not listener.listening:
+            return
+        listener.process(silence)
+
+
+def read_manifest(path: str | Path) -> Iterator[Recording]:
+    """Recordings listed in a JSON-lines manifest ({"file", "reference"?, "press"?} per line,
+    paths relative to the manifest)."""
+    path = Path(path)
+    base = path.parent
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                file = base / row["file"]
+                reference = base / row["reference"] if row.get("reference") else None
+                press = float(row.get("press") or 0.0)
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"{path}:{number}: expected a JSON object with \"file\" "
+                                 f"(and optional \"reference\", \"press\"): {error}") from None
+            yield Recording(file, reference, press)
+
+
+def hear_all(engines: Engines, recordings: Iterable[Recording], wake: bool = True
+             ) -> Iterator[dict[str, Any]]:
+    """One result per recording; an unreadable one gives a line with its "error"."""
+    for recording in recordings:
+        try:
+            yield hear(engines, recording, wake)[0]
+        except AudioFileError as error:
+            yield {"file": str(recording.file), "error": str(error)}

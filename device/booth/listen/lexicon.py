@@ -1,0 +1,139 @@
+"""Pronunciations (CMU ARPAbet phones) for the words of the grammar.
+
+Looked up in CMUdict (the copy the `pocketsphinx` package ships); a word it lacks is split into
+dictionary words where it can be ("maxstack" → max + stack, "neoncorridor" → neon + corridor),
+else spelled by espeak-ng (through Piper's bundled phonemizer) and mapped from IPA to ARPAbet.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from pathlib import Path
+from typing import Iterable, Mapping
+
+_LOGGER = logging.getLogger(__name__)
+
+# IPA (as espeak-ng writes it for en-us) → ARPAbet; longest match first.
+_IPA = {
+    "tʃ": "CH", "dʒ": "JH", "eɪ": "EY", "aɪ": "AY", "aʊ": "AW", "oʊ": "OW", "ɔɪ": "OY",
+    "ɑː": "AA", "ɔː": "AO", "iː": "IY", "uː": "UW", "ɜː": "ER", "ɚ": "ER", "ɝ": "ER",
+    "ɪɹ": "IH R", "ɛɹ": "EH R", "ʊɹ": "UH R", "oːɹ": "AO R", "ɑːɹ": "AA R", "ɔːɹ": "AO R",
+    "a": "AE", "æ": "AE", "ɑ": "AA", "ɒ": "AA", "ɔ": "AO", "ʌ": "AH", "ə": "AH", "ɐ": "AH",
+    "ɛ": "EH", "e": "EH", "ɪ": "IH", "i": "IY", "ᵻ": "IH", "ʊ": "UH", "u": "UW", "o": "OW",
+    "b": "B", "d": "D", "f": "F", "ɡ": "G", "g": "G", "h": "HH", "j": "Y", "k": "K", "l": "L",
+    "m": "M", "n": "N", "ŋ": "NG", "p": "P", "ɹ": "R", "r": "R", "s": "S", "ʃ": "SH", "t": "T",
+    "θ": "TH", "ð": "DH", "v": "V", "w": "W", "z": "Z", "ʒ": "ZH", "ɾ": "T", "ʔ": "T",
+    "x": "K", "ç": "HH", "ɬ": "L", "n̩": "AH N", "l̩": "AH L", "ɫ": "L",
+}
+_IPA_KEYS = sorted(_IPA, key=len, reverse=True)
+_IGNORED = set("ˈˌːʲ‿-. ")
+MIN_PART = 3
+"""A compound is split only into dictionary words of at least this many letters."""
+
+
+def cmudict_path() -> Path:
+    """The US-English pronunciation dictionary bundled with the `pocketsphinx` package."""
+    import pocketsphinx
+    return Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+
+
+@functools.lru_cache(maxsize=2)
+def _cmudict(path: str) -> Mapping[str, tuple[str, ...]]:
+    entries: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            head, _, phones = line.partition(" ")
+            word = head.split("(", 1)[0]
+            entries.setdefault(word, []).append(phones.split("#", 1)[0].strip())
+    return {word: tuple(prons) for word, prons in entries.items()}
+
+
+def ipa_to_arpabet(ipa: str) -> str:
+    """An espeak-ng IPA string as ARPAbet phones ("mˈæksstæk" → "M AE K S S T AE K")."""
+    phones: list[str] = []
+    i = 0
+    while i < len(ipa):
+        if ipa[i] in _IGNORED:
+            i += 1
+            continue
+        match = next((k for k in _IPA_KEYS if ipa.startswith(k, i)), None)
+        if match is None:
+            i += 1                      # a mark we have no phone for: skip it
+            continue
+        phones.extend(_IPA[match].split())
+        i += len(match)
+    deduplicated = [p for n, p in enumerate(phones) if n == 0 or p != phones[n - 1]]
+    return " ".join(deduplicated)
+
+
+@functools.lru_cache(maxsize=1)
+def _espeak():
+    try:
+        from piper.phonemize_espeak import EspeakPhonemizer
+    except ImportError:
+        return None
+    return EspeakPhonemizer()
+
+
+def espeak_pronunciation(word: str) -> str | None:
+    """ARPAbet for any word, from espeak-ng's letter-to-sound rules (None without Piper)."""
+    phonemizer = _espeak()
+    if phonemizer is None:
+        return None
+    ipa = "".join("".join(s) for s in phonemizer.phonemize("en-us", word.replace("'", "")))
+    return ipa_to_arpabet(ipa) or None
+
+
+class Lexicon:
+    """Pronunciations for a set of words."""
+
+    def __init__(self, dictionary: str | Path | None = None):
+        self.dictionary = _cmudict(str(dictionary or cmudict_path()))
+
+    def pronunciations(self, word: str) -> tuple[str, ...]:
+        """Every known pronunciation of a word; a guessed one if it is not in the dictionary."""
+        word = word.lower()
+        if word in self.dictionary:
+            return self.dictionary[word]
+        if "'" in word and word.replace("'", "") in self.dictionary:
+            return self.dictionary[word.replace("'", "")]
+        split = self._compound(word)
+        if split:
+            phones = " ".join(self.dictionary[part][0] for part in split).split()
+            joined = [p for n, p in enumerate(phones) if n == 0 or p != phones[n - 1]]
+            return (" ".join(joined),)
+        guessed = espeak_pronunciation(word)
+        if guessed:
+            return (guessed,)
+        raise LookupError(f"no pronunciation for {word!r}: not in CMUdict and espeak-ng "
+                          "(piper-tts) is not installed")
+
+    def _compound(self, word: str) -> list[str] | None:
+        """The split of a word into two or three dictionary words, fewest parts first."""
+        letters = re.sub(r"[^a-z]", "", word)
+        for parts in (2, 3):
+            found = self._split(letters, parts)
+            if found:
+                return found
+        return None
+
+    def _split(self, letters: str, parts: int) -> list[str] | None:
+        if parts == 1:
+            return [letters] if len(letters) >= MIN_PART and letters in self.dictionary else None
+        for cut in range(len(letters) - MIN_PART, MIN_PART - 1, -1):   # longest head first
+            head = letters[:cut]
+            if head in self.dictionary:
+                rest = self._split(letters[cut:], parts - 1)
+                if rest:
+                    return [head] + rest
+        return None
+
+    def dictionary_text(self, words: Iterable[str]) -> str:
+        """A pronunciation dictionary for these words in CMUdict format."""
+        lines = []
+        for word in sorted(set(words)):
+            for n, phones in enumerate(self.pronunciations(word)):
+                lines.append(f"{word} {phones}" if n == 0 else f"{word}({n + 1}) {phones}")
+        return "\n".join(lines) + "\n"

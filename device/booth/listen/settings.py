@@ -1,0 +1,40 @@
+"""How Booth listens: one frozen dataclass, the `[listen]` table of the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ListenSettings:
+    """The microphone, the wake word, end of speech and the recogniser."""
+
+    source: str = "device"
+    """`device`, `device:NAME` (a PyAudio input whose name contains NAME), `file:PATH` or `null`."""
+    reference: str = "socket"
+    """Where the playback mix comes from for echo cancellation: `socket` (the player's Unix
+    socket in the runtime directory), `file:PATH`, or `none`."""
+    echo_canceller: str = "speex"
+    """`speex` (libspeexdsp, linear; default), `webrtc` (aec-audio-processing) or `none`."""
+    wake_engine: str = "micro"
+    """`micro` (microWakeWord, default) or `open` (openWakeWord: non-commercial models)."""
+    wake_word: str = "hey_jarvis"
+    """A bundled model: micro: hey_jarvis, okay_nabu, hey_mycroft, alexa; open: hey_jarvis,
+    okay_nabu, hey_mycroft, alexa, hey_rhasspy."""
+    recognizer: str = "auto"
+    """`auto` (Vosk if an English Vosk model is installed, else PocketSphinx), `vosk` or
+    `pocketsphinx`."""
+    vosk_model: str = ""
+    """A Vosk model folder; empty: the first `vosk-model*` folder under models/."""
+    end_silence: float = 0.5
+    """Seconds of silence after the last word that end an utterance."""
+    max_utterance: float = 8.0
+    """An utterance is cut off after this many seconds."""
+    no_speech_timeout: float = 4.0
+    """Give up when nobody starts speaking this many seconds after the wake word or press."""
+    pre_roll: float = 0.3
+    """Audio kept from before the wake word's end or a press, so the first word is whole."""
+    speech_threshold: float = 0.5
+    """Silero VAD probability above which a 32 ms chunk counts as speech."""
+    min_confidence: float = 0.0
+    """Recognitions scored below this (0–1) are reported as not recognised."""

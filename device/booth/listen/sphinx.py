@@ -1,0 +1,103 @@
+"""PocketSphinx with the bundled US-English acoustic model and a command language model.
+
+The language model (booth.listen.langmodel) is built from the templates and the library's
+names, with a background of everyday English so that speech which is no command comes out
+as other words (and the intent parser rejects it). Built models are cached on disk by content.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from booth.intents.templates import Templates
+from booth.intents.vocabulary import Vocabulary
+from booth.listen.langmodel import (LanguageModelSettings, build_arpa, count_ngrams,
+                                    training_sentences)
+from booth.listen.lexicon import Lexicon
+from booth.listen.recognizer import Transcript
+
+BACKGROUND_END = 0.1
+"""Probability that a background sentence ends after any word (about ten words long)."""
+
+
+def model_dir() -> Path:
+    import pocketsphinx
+    return Path(pocketsphinx.get_model_path()) / "en-us"
+
+
+@functools.lru_cache(maxsize=4)
+def background_words(count: int) -> dict[str, float]:
+    """The `count` most frequent words of the bundled US-English language model, with their
+    unigram probabilities renormalised to sum to 1 - BACKGROUND_END (and </s>)."""
+    import pocketsphinx
+    if count <= 0:
+        return {}
+    model = pocketsphinx.NGramModel.readfile(str(model_dir() / "en-us.lm.bin"))
+    lexicon = Lexicon()
+    scored = sorted(((model.prob([w]), w) for w in lexicon.dictionary
+                     if w.replace("'", "").isalpha()), reverse=True)[:count]
+    weights = {w: 1.0001 ** score for score, w in scored}    # prob() is log base 1.0001
+    total = sum(weights.values())
+    out = {w: (1 - BACKGROUND_END) * p / total for w, p in weights.items()}
+    out["</s>"] = BACKGROUND_END
+    return out
+
+
+class PocketSphinxRecognizer:
+    """Streams an utterance through a PocketSphinx decoder."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, language_model: Path, dictionary: Path, **decoder_options: object):
+        import pocketsphinx
+        self._decoder = pocketsphinx.Decoder(hmm=str(model_dir() / "en-us"),
+                                             lm=str(language_model), dict=str(dictionary),
+                                             loglevel="FATAL", **decoder_options)
+        self._logmath = self._decoder.get_logmath()
+
+    @classmethod
+    def build(cls, templates: Templates, vocabulary: Vocabulary,
+              settings: LanguageModelSettings = LanguageModelSettings(),
+              cache_dir: Path | None = None, **decoder_options) -> "PocketSphinxRecognizer":
+        """Build (or reuse from `cache_dir`) the language model and dictionary, then load."""
+        key = hashlib.sha256(repr((templates.templates, sorted(templates.rules.items()),
+                                   templates.fillers, vocabulary.digest, asdict(settings))
+                                  ).encode()).hexdigest()[:16]
+        folder = Path(cache_dir or tempfile.gettempdir()) / f"booth-sphinx-{key}"
+        lm, dictionary = folder / "commands.arpa", folder / "commands.dict"
+        if not (lm.exists() and dictionary.exists()):
+            folder.mkdir(parents=True, exist_ok=True)
+            sentences = list(training_sentences(templates, vocabulary, settings))
+            background = background_words(settings.background_words)
+            arpa = build_arpa(count_ngrams(sentences, settings.order), background, settings.background_weight)
+            words = {w for s in sentences for w in s} | (set(background) - {"</s>"})
+            _write_atomically(dictionary, Lexicon().dictionary_text(words))
+            _write_atomically(lm, arpa)
+        return cls(lm, dictionary, **decoder_options)
+
+    def start(self) -> None:
+        self._decoder.start_utt()
+
+    def feed(self, block: np.ndarray) -> None:
+        self._decoder.process_raw(block.astype(np.int16).tobytes(), False, False)
+
+    def finish(self) -> Transcript:
+        self._decoder.end_utt()
+        hypothesis = self._decoder.hyp()
+        if hypothesis is None or not hypothesis.hypstr.strip():
+            return Transcript("", 0.0)
+        confidence = min(1.0, self._logmath.exp(hypothesis.prob))
+        return Transcript(" ".join(hypothesis.hypstr.split()), confidence)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
