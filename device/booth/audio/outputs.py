@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
 import time
 from pathlib import Path
@@ -104,14 +105,18 @@ class SnapcastSink:
             except OSError:  # no reader yet: Snapcast is not running; drop and retry later
                 self._pace.write(block)
                 return
-        pcm = (np.clip(block, -1, 1) * 32767).astype("<i2").tobytes()
-        try:
-            os.write(self._fd, pcm)
-        except BlockingIOError:
-            pass  # the reader is behind: drop rather than block the renderer
-        except BrokenPipeError:
-            os.close(self._fd)
-            self._fd = None
+        pcm = memoryview((np.clip(block, -1, 1) * 32767).astype("<i2").tobytes())
+        while pcm:
+            try:
+                pcm = pcm[os.write(self._fd, pcm):]
+            except BlockingIOError:
+                # The pipe is full: give the reader a moment, then drop rather than stall.
+                if not select.select([], [self._fd], [], 0.2)[1]:
+                    break
+            except BrokenPipeError:
+                os.close(self._fd)
+                self._fd = None
+                break
         self._pace.write(block)
 
     def buffered_frames(self) -> int:
