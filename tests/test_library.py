@@ -98,6 +98,7 @@ def test_broken_files_are_skipped_with_the_reason_and_the_scan_exits_0(tmp_path)
     music.mkdir()
     shutil.copy(SINGULARITY / "Awakening.ogg", music / "good.ogg")
     (music / "empty.mp3").write_bytes(b"")
+    (music / "phone.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(200))
     (music / "notes.flac").write_text("this is not audio at all\n" * 50)
     whole = (SINGULARITY / "Nebula.ogg").read_bytes()
     (music / "truncated.ogg").write_bytes(whole[: len(whole) // 3])
@@ -109,7 +110,8 @@ def test_broken_files_are_skipped_with_the_reason_and_the_scan_exits_0(tmp_path)
     result = json.loads(done.stdout)
     assert (result["tracks"], result["added"]) == (1, 1)
     reasons = {Path(s["path"]).name: s["error"] for s in result["skipped"]}
-    assert set(reasons) == {"empty.mp3", "notes.flac", "truncated.ogg"}
+    assert set(reasons) == {"empty.mp3", "notes.flac", "truncated.ogg", "phone.m4a"}
+    assert "not supported" in reasons["phone.m4a"] and "FLAC" in reasons["phone.m4a"]
     assert "empty" in reasons["empty.mp3"]
     assert "not an audio file" in reasons["notes.flac"]
     assert "truncated" in reasons["truncated.ogg"] or "corrupt" in reasons["truncated.ogg"]

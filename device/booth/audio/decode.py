@@ -13,6 +13,9 @@ import soundfile
 import soxr
 
 AUDIO_EXTENSIONS = frozenset({".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".wave"})
+UNSUPPORTED_EXTENSIONS = frozenset({".m4a", ".aac", ".mp4", ".alac", ".wma", ".ape"})
+"""Audio Booth sees but cannot decode (libsndfile has no AAC, ALAC, WMA or APE decoder):
+reported as skipped, with the fix, rather than silently ignored."""
 
 
 class DecodeError(Exception):

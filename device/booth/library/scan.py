@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from booth.audio.decode import AUDIO_EXTENSIONS, DecodeError, read_whole
+from booth.audio.decode import (AUDIO_EXTENSIONS, UNSUPPORTED_EXTENSIONS, DecodeError,
+                                read_whole)
 from booth.library import analysis
 from booth.library.db import Database
 from booth.library.features import compute_features
@@ -50,8 +51,8 @@ def find_audio_files(dirs: Iterable[str | Path]) -> Iterator[Path]:
         found = []
         for root, subdirs, files in os.walk(top, followlinks=True):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-            found += [Path(root, f) for f in files
-                      if Path(f).suffix.lower() in AUDIO_EXTENSIONS and not f.startswith(".")]
+            found += [Path(root, f) for f in files if not f.startswith(".")
+                      and Path(f).suffix.lower() in AUDIO_EXTENSIONS | UNSUPPORTED_EXTENSIONS]
         yield from sorted(p.resolve() for p in found)
 
 
@@ -59,6 +60,9 @@ def analyse_file(path: str) -> dict[str, Any]:
     """Everything the database stores about one file. Raises DecodeError."""
     p = Path(path)
     stat = p.stat()
+    if p.suffix.lower() in UNSUPPORTED_EXTENSIONS:
+        raise DecodeError(f"{p.suffix[1:].upper()} is not supported (libsndfile has no decoder "
+                          "for it): convert it to FLAC, Opus or MP3")
     if stat.st_size == 0:
         raise DecodeError("empty file")
     tags = read_tags(p)
