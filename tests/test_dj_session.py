@@ -177,3 +177,15 @@ def test_say_speaks_over_the_music_at_once_and_ducks_it(library, joe):
     assert rms_db(music[rate // 4: rate]) < rms_db(music[-rate // 2:]) - 8  # ducked, then back
     assert done == [True]
     dj.close()
+
+
+def test_a_voice_that_fails_costs_the_link_and_nothing_else(library):
+    station, dj = _live_station(library, SlowVoice(ToneVoice(), delay=0.0,
+                                                   error=RuntimeError("piper crashed")), 2.0)
+    mix = []
+    for _ in range(int(8 * station.rate / BLOCK)):
+        mix.append(station.render(BLOCK)[0])
+        time.sleep(0.002)
+    dj.close()
+    assert station.dropped_links >= 1
+    assert longest_silence(np.concatenate(mix), station.rate) < 1.0

@@ -9,6 +9,8 @@ import time
 import uuid
 from typing import Any
 
+import numpy as np
+
 from booth.audio.outputs import Sink
 from booth.config import Config
 from booth.library.db import Database
@@ -52,8 +54,13 @@ class Player:
     def _loop(self) -> None:
         block = self.config.audio.block_frames
         cpu = time.thread_time()
+        silence = np.zeros((block, 2), np.float32)
         while not self._stop.is_set() and not self.station.stopped:
-            mix, _, _ = self.station.render(block)
+            try:
+                mix, _, _ = self.station.render(block)
+            except Exception:  # never let one bad block end the music for good
+                log.exception("render failed; playing silence for one block")
+                mix = silence
             self.sink.write(mix)
         self.cpu_seconds = time.thread_time() - cpu
 

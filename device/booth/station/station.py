@@ -379,8 +379,13 @@ class Station:
                     self.dropped_links += 1
                     self.links.remove(link)
                 continue
-            result = link.job.result()
             self.links.remove(link)
+            try:
+                result = link.job.result()
+            except Exception as err:  # the voice failed: no link, the music goes on
+                log.warning("link for %s failed: %s", link.incoming.track.title, err)
+                self.dropped_links += 1
+                continue
             if result is None:
                 continue
             samples, text = result
