@@ -4,12 +4,14 @@ Mosquitto: commands, Hermes, requests, restarts of Booth and of the broker."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pytest
 from rhasspyhermes.nlu import NluIntent
 from rhasspyhermes.tts import TtsSay, TtsSayFinished
 
+from booth.library.db import Database
 from booth.roles.player import start_player
 from tests.conftest import config_with
 from tests.mosquitto import unique_site
@@ -215,3 +217,67 @@ def test_without_the_dj_role_speech_fails_quietly_and_the_music_plays_on(
         assert role.speaker.snapshot()["position"] > position  # still playing
     finally:
         role.stop()
+
+
+def test_the_vocabulary_is_republished_when_the_library_changes(speaker, library_copy):
+    role, watcher, t, _ = speaker
+    watcher.wait_for(t["vocabulary"], lambda m: "Maxstack" in m.text)
+    mark = watcher.mark()
+    some = library_copy.tracks(min_seconds=60)[0]
+    copy = library_copy.path.parent / "zebra.ogg"
+    shutil.copy(some.path, copy)
+    other = Database(library_copy.path)  # as `booth scan` in another process would
+    other.upsert_track({**{k: getattr(some, k) for k in (
+        "title", "album", "genre", "year", "duration", "sample_rate", "channels", "lufs",
+        "true_peak", "cue_in", "cue_out", "intro_end", "outro_start", "features")},
+        "path": str(copy), "mtime": 1.0, "size": 1, "artist": "Zebra Orchestra",
+        "artists": ["Zebra Orchestra"], "title_from_tags": 1})
+    fresh = watcher.wait_for(t["vocabulary"], lambda m: "Zebra Orchestra" in m.text,
+                             after=mark, timeout=30)
+    assert fresh.retain is False or fresh.retain is True  # live delivery (retained on broker)
+    mark = watcher.mark()
+    watcher.publish(t["command"], {"action": "request", "text": "play zebra orchestra"})
+    error_or_state = watcher.wait_for(
+        t["state"], lambda m: m.json["track"] and m.json["track"]["artist"] == "Zebra Orchestra",
+        after=mark, timeout=20)
+    assert error_or_state
+
+
+def test_booth_say_speaks_through_the_running_speaker(speaker):
+    from booth.cli import main
+
+    role, watcher, t, config = speaker
+    state_of(watcher, t["state"], lambda s: s["track"] is not None)
+    before = len([s for s in role.speaker.station.report() if s["kind"] == "voice"])
+    assert main(["say", "--broker", f"{config.mqtt.host}:{config.mqtt.port}", "--site",
+                 config.mqtt.site, "The door is open."]) == 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        voices = [s for s in role.speaker.station.report() if s["kind"] == "voice"]
+        if len(voices) > before:
+            break
+        time.sleep(0.2)
+    assert voices[-1]["text"] == "The door is open."
+
+
+def test_hermes_play_bytes_are_played_ducked_and_answered(speaker):
+    import io
+
+    import numpy as np
+    import soundfile
+    from rhasspyhermes.audioserver import AudioPlayBytes, AudioPlayFinished
+
+    role, watcher, t, config = speaker
+    state_of(watcher, t["state"], lambda s: s["track"] is not None)
+    chime = io.BytesIO()
+    tone = 0.3 * np.sin(2 * np.pi * 880 * np.arange(16000) / 16000)
+    soundfile.write(chime, tone, 16000, format="WAV", subtype="PCM_16")
+    mark = watcher.mark()
+    watcher.publish(AudioPlayBytes.topic(site_id=config.mqtt.site, request_id="chime-1"),
+                    chime.getvalue())
+    done = watcher.wait_for(AudioPlayFinished.topic(site_id=config.mqtt.site), after=mark,
+                            timeout=20).json
+    assert done["id"] == "chime-1"
+    (played,) = [s for s in role.speaker.station.report()
+                 if s["kind"] == "voice" and s["text"] == ""]  # sounds carry no text
+    assert played["end"] - played["start"] == pytest.approx(1.0, abs=0.05)

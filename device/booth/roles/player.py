@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -55,6 +56,53 @@ def make_dj(config: Config, db: Database, seed: int | None = None, voice=None):
     return DJHost(config, db, voice or load_voice(config), seed=seed)
 
 
+class VocabularyKeeper:
+    """Rebuilds and republishes the vocabulary when the library changes (a `booth scan`
+    from another process, say), checking every few seconds."""
+
+    def __init__(self, db_path: Path, service, every: float = 5.0):
+        from booth.intents import IntentParser, Vocabulary  # noqa: PLC0415
+
+        self._db = Database(db_path)  # its own connection: it runs in its own thread
+        self._service = service
+        self._every = every
+        self._make = lambda tracks: Vocabulary.from_tracks(tracks)
+        self._parser = IntentParser
+        self.digest: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="booth-vocabulary", daemon=True)
+
+    def refresh(self) -> bool:
+        """Publish the vocabulary if it changed; True when it did."""
+        vocabulary = self._make(self._db.tracks())
+        if vocabulary.digest == self.digest:
+            return False
+        self.digest = vocabulary.digest
+        self._service.set_vocabulary(vocabulary.to_json(), self._parser(vocabulary))
+        log.info("vocabulary published (%s)", vocabulary.digest)
+        return True
+
+    def start(self) -> None:
+        self.refresh()
+        self._thread.start()
+
+    def _loop(self) -> None:
+        version = None
+        while not self._stop.wait(self._every):
+            now = self._db.conn.execute("PRAGMA data_version").fetchone()[0]
+            if now != version:
+                version = now
+                try:
+                    self.refresh()
+                except Exception:  # a half-written library: try again next time
+                    log.exception("could not rebuild the vocabulary")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self._db.close()
+
+
 @dataclass
 class PlayerRole:
     """A running player role: speaker, MQTT service and maybe an embedded broker."""
@@ -62,8 +110,11 @@ class PlayerRole:
     speaker: object
     service: object
     broker: object | None
+    vocabulary: VocabularyKeeper | None = None
 
     def stop(self) -> None:
+        if self.vocabulary is not None:
+            self.vocabulary.stop()
         self.service.stop()
         self.speaker.stop()
         if self.broker is not None:
@@ -78,7 +129,6 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
     False or "none" runs without a DJ voice.
     """
     from booth.audio.outputs import open_output  # noqa: PLC0415
-    from booth.intents import IntentParser, Vocabulary  # noqa: PLC0415
     from booth.mqtt.broker import ensure_broker  # noqa: PLC0415
     from booth.mqtt.service import PlayerService  # noqa: PLC0415
     from booth.station.player import Player  # noqa: PLC0415
@@ -98,11 +148,10 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
         dj = make_dj(config, db)
     player = Player(config, db, picker, sink, dj=dj)
     speaker = Speaker(player, dj)
-    vocabulary = Vocabulary.from_tracks(db.tracks())
-    service = PlayerService(replace(config.mqtt, host=host, port=port), speaker,
-                            IntentParser(vocabulary))
+    service = PlayerService(replace(config.mqtt, host=host, port=port), speaker)
+    keeper = VocabularyKeeper(db.path, service)
     speaker.start()
     service.start()
-    service.set_vocabulary(vocabulary.to_json())
-    return PlayerRole(speaker, service, broker)
+    keeper.start()
+    return PlayerRole(speaker, service, broker, keeper)
 
