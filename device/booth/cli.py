@@ -99,8 +99,9 @@ def default_music_dirs(config: Config) -> list[str]:
     return [d for d in config_mod.DEBIAN_MUSIC if Path(d).exists()]
 
 
-def wait_for_signal() -> None:
-    """Block until SIGTERM or SIGINT."""
+def wait_for_signal(tick=lambda: None) -> None:
+    """Block until SIGTERM or SIGINT, calling ``tick`` every second (the main loop's
+    heartbeat for systemd's watchdog)."""
     import signal
     import threading
 
@@ -108,7 +109,7 @@ def wait_for_signal() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     while not stop.wait(1.0):
-        pass
+        tick()
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -163,7 +164,11 @@ def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     """One role alone, as systemd runs it (and as a satellite Pi runs `listen`)."""
+    from booth.systemd_notify import Notifier, Watchdog
+
     config = apply_mqtt_flags(args, config)
+    notifier = Notifier()
+    watchdog = Watchdog.from_environment(notifier)
     if args.role == "player":
         from booth.library.scan import scan
         from booth.roles.player import start_player
@@ -171,13 +176,12 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         db = open_db(config)
         dirs = default_music_dirs(config)
         if dirs:
+            notifier.status(f"scanning {', '.join(dirs)}")
             scan(db, dirs, progress=False)
-        role = start_player(config, db, args.output or config.audio.output, voice=args.voice)
-        try:
-            wait_for_signal()
-        finally:
-            role.stop()
-        return 0
+        role = start_player(config, db, args.output or config.audio.output, voice=args.voice,
+                            heartbeat=lambda: watchdog.heartbeat("audio"))
+        return _serve(notifier, watchdog, ("audio", "main"), role.stop,
+                      f"playing to {args.output or config.audio.output}")
     if args.role == "dj":
         from booth.dj.voice import Voice
         from booth.roles.dj import VoiceService
@@ -185,11 +189,8 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         voice = Voice.load(config.dj.voice or None, 22050)
         service = VoiceService(config, voice)
         service.start()
-        try:
-            wait_for_signal()
-        finally:
-            service.stop()
-        return 0
+        return _serve(notifier, watchdog, ("main",), service.stop,
+                      f"voicing links for {config.mqtt.site}")
     if args.role == "buttons":
         from booth.roles.buttons import run_buttons
 
@@ -198,6 +199,20 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from booth.roles.listen import run_listen
 
     run_listen(config, args)
+    return 0
+
+
+def _serve(notifier, watchdog, loops: tuple[str, ...], stop, status: str) -> int:
+    """Tell systemd we are ready, feed its watchdog while ``loops`` beat, stop on a signal."""
+    watchdog.register(*loops)
+    watchdog.start()
+    notifier.ready(status)
+    try:
+        wait_for_signal(tick=lambda: watchdog.heartbeat("main"))
+    finally:
+        notifier.stopping()
+        watchdog.stop()
+        stop()
     return 0
 
 
@@ -312,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from booth.recommender.commands import register as register_dj
     register_dj(sub, common)
+    from booth.doctor import register as register_doctor
+    register_doctor(sub, common)
 
     p = sub.add_parser("settings", parents=[common], help="list every setting with its default")
     p.add_argument("--markdown", action="store_true")

@@ -26,8 +26,10 @@ DEBIAN_MUSIC = (
 )
 
 
-class ConfigError(ValueError):
-    """A configuration file or value is wrong; the message says which and why."""
+from booth.buttons.config import ButtonsConfig
+from booth.errors import ConfigError
+
+__all__ = ["ButtonsConfig", "Config", "ConfigError", "load", "merge", "state_dir"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     dj: DJConfig = field(default_factory=DJConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
 
     def db_path(self) -> Path:
         """The database file, in the state directory unless configured."""

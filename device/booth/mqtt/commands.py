@@ -240,6 +240,9 @@ class Listen(Command):
     """Push-to-talk: listen for a request now, without the wake word."""
 
     action: ClassVar[str] = "listen"
+    at: float | None = None
+    """Unix time (s) of the press; the utterance starts there, within the listener's
+    pre-roll (so the first word is not lost while the message travels)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,7 +284,7 @@ COMMANDS: dict[str, type[Command]] = {
 }
 """Every command class by its ``action``."""
 
-_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
 
 def _expected(hint: Any) -> tuple[type, bool]:
@@ -303,6 +306,8 @@ _FIELD_TYPES = {action: _field_types(cls) for action, cls in COMMANDS.items()}
 def _type_ok(value: Any, expected: type) -> bool:
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, expected)
 
 

@@ -121,8 +121,8 @@ class PlayerRole:
             self.broker.stop()
 
 
-def start_player(config: Config, db: Database, output: str, voice: bool | str = True
-                 ) -> PlayerRole:
+def start_player(config: Config, db: Database, output: str, voice: bool | str = True,
+                 heartbeat=lambda: None) -> PlayerRole:
     """Open the output, start the music, connect to (or start) the broker.
 
     ``voice``: True or "local" loads Piper here; "remote" asks the `dj` role over MQTT;
@@ -146,7 +146,7 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
         dj = make_dj(config, db, voice=remote)
     elif voice and voice != "none":
         dj = make_dj(config, db)
-    player = Player(config, db, picker, sink, dj=dj)
+    player = Player(config, db, picker, sink, dj=dj, heartbeat=heartbeat)
     speaker = Speaker(player, dj)
     service = PlayerService(replace(config.mqtt, host=host, port=port), speaker)
     keeper = VocabularyKeeper(db.path, service)

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,7 +24,8 @@ class Player:
     """Plays a station to a sink until stopped."""
 
     def __init__(self, config: Config, db: Database, picker: Picker, sink: Sink,
-                 dj: LinkMaker | None = None):
+                 dj: LinkMaker | None = None, heartbeat: Callable[[], None] = lambda: None):
+        """``heartbeat`` is called after every block written (feeds systemd's watchdog)."""
         self.config = config
         self.db = db
         self.sink = sink
@@ -34,6 +35,7 @@ class Player:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.cpu_seconds = 0.0
+        self.heartbeat = heartbeat
 
     def _record(self, kind: str, data: dict[str, Any]) -> None:
         # A learning picker (the recommender) records plays itself and learns from endings.
@@ -62,6 +64,7 @@ class Player:
                 log.exception("render failed; playing silence for one block")
                 mix = silence
             self.sink.write(mix)
+            self.heartbeat()
         self.cpu_seconds = time.thread_time() - cpu
 
     def start(self) -> None:

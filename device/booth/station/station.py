@@ -390,7 +390,7 @@ class Station:
                 continue
             samples, text = result
             start = self._voice_start(link, samples.shape[0])
-            if not self.offline:
+            if not self.offline and link.outgoing is not None:  # the opening has no deadline
                 self.link_margins.append((start - self.mixer.position) / self.rate)
             self.mixer.add_voice(VoiceClip(samples, start, text))
             self._log_voice(text, start, samples.shape[0])
