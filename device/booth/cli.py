@@ -138,13 +138,47 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         render_mixtape(config, db, make_picker(config, db), 10, path, dj=dj)
         print(path)
         return 0
+    extras = start_companions(config, args)
     print(f"booth: playing to {output}; MQTT site {config.mqtt.site!r}. Ctrl-C stops.",
           file=sys.stderr)
     try:
         wait_for_signal()
     finally:
+        for companion in extras:
+            companion.stop()
         role.stop()
     return 0
+
+
+def start_companions(config: Config, args: argparse.Namespace) -> list:
+    """The listen and buttons roles beside the player in `booth run`, where their
+    hardware is there; each says why when it is not."""
+    started = []
+    if (args.input or "") != "none":
+        from booth.roles.listen import ListenRole
+
+        listen = config.listen
+        if args.input:
+            config = replace(config, listen=replace(listen, source=args.input))
+        try:
+            role = ListenRole(config)
+            role.start()
+            started.append(role)
+        except Exception as err:  # no microphone, a missing model: the music still plays
+            print(f"booth: not listening ({err}); --input none silences this",
+                  file=sys.stderr)
+    try:
+        from booth.buttons.panel import Panel
+        from booth.roles.buttons import ButtonsRole
+
+        panel = Panel(config.buttons)
+    except Exception as err:  # GpioError and the back-ends' own errors off a Pi
+        log.info("no buttons: %s", err)
+    else:
+        buttons = ButtonsRole(config, panel)
+        buttons.start()
+        started.append(buttons)
+    return started
 
 
 def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
@@ -329,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_dj(sub, common)
     from booth.doctor import register as register_doctor
     register_doctor(sub, common)
+    from booth.listen.commands import register as register_hear
+    register_hear(sub, common)
 
     p = sub.add_parser("settings", parents=[common], help="list every setting with its default")
     p.add_argument("--markdown", action="store_true")

@@ -28,8 +28,10 @@ DEBIAN_MUSIC = (
 
 from booth.buttons.config import ButtonsConfig
 from booth.errors import ConfigError
+from booth.listen.settings import ListenSettings
 
-__all__ = ["ButtonsConfig", "Config", "ConfigError", "load", "merge", "state_dir"]
+__all__ = ["ButtonsConfig", "Config", "ConfigError", "ListenSettings", "load", "merge",
+           "state_dir"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Config:
     dj: DJConfig = field(default_factory=DJConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
+    listen: ListenSettings = field(default_factory=ListenSettings)
 
     def db_path(self) -> Path:
         """The database file, in the state directory unless configured."""

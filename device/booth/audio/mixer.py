@@ -90,6 +90,8 @@ class Mixer:
         self.limiter = Limiter(self.rate, config.true_peak_limit)
         self.duck_db = config.duck_db
         self._volume = volume_gain(config.volume)
+        self._level = self._volume
+        self._listen_gain = 1.0
         self._target_volume = self._volume
         self._pause_gain = 1.0
         self._fade_seconds = 0.15
@@ -99,7 +101,13 @@ class Mixer:
     # -- control (render thread) ----------------------------------------------------------
 
     def set_volume(self, level: float) -> None:
-        self._target_volume = volume_gain(level)
+        self._level = volume_gain(level)
+        self._target_volume = self._level * self._listen_gain
+
+    def duck_for_listening(self, on: bool) -> None:
+        """Hold the music down (by the duck depth) while someone talks to Booth."""
+        self._listen_gain = 10 ** (self.duck_db / 20) if on else 1.0
+        self._target_volume = self._level * self._listen_gain
 
     def add_deck(self, deck: Deck) -> None:
         self.decks.append(deck)

@@ -73,7 +73,7 @@ class _Framed:
 class SpeexEchoCanceller(_Framed):
     """libspeexdsp's linear echo canceller (MDF)."""
 
-    def __init__(self, frame: int = 256, tail: int = 4096, library: str | None = None):
+    def __init__(self, frame: int = 512, tail: int = 4096, library: str | None = None):
         super().__init__()
         path = library or ctypes.util.find_library("speexdsp") or "libspeexdsp.so.1"
         try:

@@ -8,9 +8,10 @@ recording's `--reference`), wake word (unless `--no-wake`, when the utterance st
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -19,7 +20,7 @@ import soxr
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.intents.templates import Templates
 from booth.listen.echo import make_echo_canceller
-from booth.listen.endpoint import EndpointSettings, Endpointer, SpeechVad
+from booth.listen.endpoint import Endpointer, EndpointSettings, SpeechVad
 from booth.listen.listener import Listener, Utterance
 from booth.listen.recognizer import Recognizer, make_recognizer
 from booth.listen.settings import ListenSettings
@@ -58,7 +59,7 @@ class Engines:
 
     @classmethod
     def load(cls, settings: ListenSettings, vocabulary: Vocabulary, wake: bool = True,
-             templates: Templates | None = None, cache_dir: Path | None = None) -> "Engines":
+             templates: Templates | None = None, cache_dir: Path | None = None) -> Engines:
         templates = templates or load_templates()
         recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
                                      settings.vosk_model, cache_dir=cache_dir)
@@ -67,15 +68,18 @@ class Engines:
         return cls(settings, recognizer, IntentParser(vocabulary, templates), SpeechVad(),
                    detector)
 
-    def listener(self, echo: bool = True, site_id: str = "default") -> Listener:
-        """A fresh listener (its own echo canceller and state) on these models."""
+    def listener(self, echo: bool = True, wake: bool = True,
+                 site_id: str = "default") -> Listener:
+        """A fresh listener (its own echo canceller and state) on these models; without
+        `wake` it hears only after `press()`."""
         settings = self.settings
         endpointer = Endpointer(self.vad, EndpointSettings(
             end_silence=settings.end_silence, max_utterance=settings.max_utterance,
             no_speech_timeout=settings.no_speech_timeout, threshold=settings.speech_threshold))
         if self.wake is not None:
             self.wake.reset()
-        return Listener(self.recognizer, self.parser, endpointer, wake=self.wake,
+        return Listener(self.recognizer, self.parser, endpointer,
+                        wake=self.wake if wake else None,
                         echo_canceller=make_echo_canceller(settings.echo_canceller if echo
                                                            else "none"),
                         site_id=site_id, pre_roll=settings.pre_roll,
@@ -102,7 +106,7 @@ def hear(engines: Engines, recording: Recording, wake: bool = True) -> tuple[dic
             reference = np.concatenate([reference, np.zeros(len(mic) - len(reference),
                                                             np.int16)])
         reference = reference[:len(mic)]
-    listener = engines.listener(echo=reference is not None)
+    listener = engines.listener(echo=reference is not None, wake=wake)
     press_at = None if wake else max(0, round(recording.press * SAMPLE_RATE))
     woke = False
     for start in range(0, len(mic), BLOCK):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -75,6 +75,6 @@ def make_recognizer(engine: str, templates: Templates, vocabulary: Vocabulary,
                                 f"{MODELS_DIR} or set listen.vosk_model")
     if model is not None:
         from booth.listen.vosk import VoskRecognizer
-        return VoskRecognizer(model, templates, vocabulary)
+        return VoskRecognizer.for_commands(model, templates, vocabulary)
     from booth.listen.sphinx import PocketSphinxRecognizer
     return PocketSphinxRecognizer.build(templates, vocabulary, cache_dir=cache_dir)

@@ -1,6 +1,6 @@
 """PocketSphinx with the bundled US-English acoustic model and a command language model.
 
-The language model (booth.listen.langmodel) is built from the templates and the library's
+The language model (booth.listen.grammar) is built from the templates and the library's
 names, with a background of everyday English so that speech which is no command comes out
 as other words (and the intent parser rejects it). Built models are cached on disk by content.
 """
@@ -18,8 +18,12 @@ import numpy as np
 
 from booth.intents.templates import Templates
 from booth.intents.vocabulary import Vocabulary
-from booth.listen.langmodel import (LanguageModelSettings, build_arpa, count_ngrams,
-                                    training_sentences)
+from booth.listen.grammar import (
+    LanguageModelSettings,
+    build_arpa,
+    count_ngrams,
+    training_sentences,
+)
 from booth.listen.lexicon import Lexicon
 from booth.listen.recognizer import Transcript
 
@@ -61,12 +65,14 @@ class PocketSphinxRecognizer:
                                              lm=str(language_model), dict=str(dictionary),
                                              loglevel="FATAL", **decoder_options)
         self._logmath = self._decoder.get_logmath()
+        self._open = False
 
     @classmethod
     def build(cls, templates: Templates, vocabulary: Vocabulary,
-              settings: LanguageModelSettings = LanguageModelSettings(),
-              cache_dir: Path | None = None, **decoder_options) -> "PocketSphinxRecognizer":
+              settings: LanguageModelSettings | None = None,
+              cache_dir: Path | None = None, **decoder_options) -> PocketSphinxRecognizer:
         """Build (or reuse from `cache_dir`) the language model and dictionary, then load."""
+        settings = settings or LanguageModelSettings()
         key = hashlib.sha256(repr((templates.templates, sorted(templates.rules.items()),
                                    templates.fillers, vocabulary.digest, asdict(settings))
                                   ).encode()).hexdigest()[:16]
@@ -83,13 +89,17 @@ class PocketSphinxRecognizer:
         return cls(lm, dictionary, **decoder_options)
 
     def start(self) -> None:
+        if self._open:                      # an utterance left unfinished: drop it
+            self._decoder.end_utt()
         self._decoder.start_utt()
+        self._open = True
 
     def feed(self, block: np.ndarray) -> None:
         self._decoder.process_raw(block.astype(np.int16).tobytes(), False, False)
 
     def finish(self) -> Transcript:
         self._decoder.end_utt()
+        self._open = False
         hypothesis = self._decoder.hyp()
         if hypothesis is None or not hypothesis.hypstr.strip():
             return Transcript("", 0.0)

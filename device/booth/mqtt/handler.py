@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 from rhasspyhermes.audioserver import AudioPlayBytes, AudioPlayFinished
 from rhasspyhermes.dialogue import DialogueEndSession
-from rhasspyhermes.nlu import NluIntent
+from rhasspyhermes.asr import AsrError, AsrTextCaptured
+from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
+from rhasspyhermes.wake import HotwordDetected
 from rhasspyhermes.tts import TtsSay, TtsSayFinished
 
 from booth.mqtt.commands import (
@@ -98,7 +100,9 @@ class PlayerHandler:
 
     def subscriptions(self) -> list[str]:
         """Every topic this handler wants."""
-        return [self.topics.command, HA_STATUS, *hermes_player_subscriptions(self.sites, INTENT_NAMES)]
+        return [self.topics.command, HA_STATUS, *hermes_player_subscriptions(self.sites, INTENT_NAMES),
+                HotwordDetected.topic(wakeword_id="+"), AsrTextCaptured.topic(),
+                NluIntentNotRecognized.topic(), AsrError.topic()]
 
     def startup(self) -> list[Outgoing]:
         """Retained messages to publish once connected: discovery, state, vocabulary."""
@@ -120,6 +124,20 @@ class PlayerHandler:
             return self._on_play_bytes(message)
         if topic == HA_STATUS:
             return self._on_ha_status(message)
+        if HotwordDetected.is_topic(topic):
+            return self._on_listening(message, True)
+        if topic in (AsrTextCaptured.topic(), NluIntentNotRecognized.topic(), AsrError.topic()):
+            return self._on_listening(message, False)
+        return []
+
+    def _on_listening(self, message: Incoming, started: bool) -> list[Outgoing]:
+        """Duck the music while someone on our sites talks to Booth; back up after."""
+        try:
+            site = json.loads(message.payload).get("siteId", "default")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            return []
+        if site in self.sites and hasattr(self.controller, "listening"):
+            self.controller.listening(started)
         return []
 
     def state(self, *, force: bool = False) -> list[Outgoing]:

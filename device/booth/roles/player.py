@@ -136,6 +136,9 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
 
     picker = make_picker(config, db)
     sink = open_output(output, config.audio.sample_rate, config.audio.buffer_seconds)
+    if config.listen.reference == "socket":
+        from booth.listen.reference import TapSink  # noqa: PLC0415
+        sink = TapSink(sink, config.audio.sample_rate)  # the echo canceller's reference
     host, port, broker = ensure_broker(config.mqtt)
     dj = None  # the DJ also speaks `say`, whatever dj.talk is
     if voice == "remote":

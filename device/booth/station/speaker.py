@@ -23,6 +23,8 @@ RESUME_WITHIN = 600.0
 """After a restart within this many seconds the music plays on; after longer, it waits paused."""
 SAVE_EVERY = 5.0
 SLEEP_FADE = 8.0
+LISTEN_TIMEOUT = 15.0
+"""Seconds after a wake word the music comes back up even if no end of the request came."""
 
 
 class Speaker:
@@ -42,6 +44,7 @@ class Speaker:
         self._lock = threading.Lock()
         self._origin: str | None = None
         self._sleep_timer: threading.Timer | None = None
+        self._listen_timer: threading.Timer | None = None
         self._saver: threading.Thread | None = None
         self._stopping = threading.Event()
         self.station.listeners.append(self._on_station)
@@ -148,6 +151,18 @@ class Speaker:
                 return
             self.station.say(samples, text, on_done)
         future.add_done_callback(spoken)
+
+    def listening(self, started: bool) -> None:
+        """The wake word was heard (duck) or the request is over (back up). A request that
+        never ends (a lost message) is released after LISTEN_TIMEOUT seconds."""
+        if self._listen_timer:
+            self._listen_timer.cancel()
+            self._listen_timer = None
+        self.station.duck_for_listening(started)
+        if started:
+            self._listen_timer = threading.Timer(LISTEN_TIMEOUT, self.listening, (False,))
+            self._listen_timer.daemon = True
+            self._listen_timer.start()
 
     def play_wav(self, wav: bytes, on_done: Callable[[], None]) -> None:
         from booth.dj.host import level_voice  # noqa: PLC0415
@@ -294,7 +309,7 @@ class Speaker:
         self.mic_muted = command.on
 
     def _on_listen(self, _: c.Listen) -> None:
-        pass  # push-to-talk is the listener's; the player ducks on its hotword message
+        self.listening(True)  # push-to-talk: the listener starts; the music steps back
 
     def _on_forget_history(self, _: c.ForgetHistory) -> Reply:
         self.db.forget_history()

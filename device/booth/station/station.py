@@ -126,6 +126,10 @@ class Station:
     def set_volume(self, level: float) -> None:
         self.submit(lambda: self.mixer.set_volume(level))
 
+    def duck_for_listening(self, on: bool) -> None:
+        """Duck the music while the listener hears a request; restore it after."""
+        self.submit(lambda: self.mixer.duck_for_listening(on))
+
     def say(self, samples: np.ndarray, text: str = "",
             on_done: Callable[[], None] | None = None) -> None:
         """Speak now over whatever plays, ducking it."""

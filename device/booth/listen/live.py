@@ -1,0 +1,124 @@
+"""Listening live: microphone → Listener → messages, on one thread of its own.
+
+    ears = LiveListener.open(settings, vocabulary, publish=adapter.publish)
+    ears.start(); ...; ears.press(); ...; ears.close()
+
+`publish` receives every Hermes message (HotwordDetected, AsrTextCaptured, NluIntent,
+NluIntentNotRecognized) on the listening thread; the MQTT adapter (booth.mqtt) hands them on.
+`press()` and `set_vocabulary()` may be called from any thread: they take effect between two
+microphone blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from rhasspyhermes.base import Message
+
+from booth.intents import Vocabulary
+from booth.listen.hear import Engines
+from booth.listen.listener import Listener
+from booth.listen.reference import ReferenceReceiver
+from booth.listen.settings import ListenSettings
+from booth.listen.sources import Source, open_source
+
+log = logging.getLogger(__name__)
+
+
+class LiveListener:
+    """Runs a Listener on a microphone source with the playback reference."""
+
+    def __init__(self, listener: Listener, source: Source,
+                 reference: ReferenceReceiver | None, publish: Callable[[Message], None],
+                 engines: Engines | None = None, cache_dir: Path | None = None):
+        self.listener = listener
+        self.engines = engines
+        self.cache_dir = cache_dir
+        self._swap: tuple | None = None
+        self._swap_lock = threading.Lock()
+        self.source = source
+        self.reference = reference
+        self.publish = publish
+        self.reader = reference.reader() if reference is not None else None
+        self._press = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def open(cls, settings: ListenSettings, vocabulary: Vocabulary,
+             publish: Callable[[Message], None], site_id: str = "default",
+             cache_dir: Path | None = None) -> LiveListener:
+        """Load the models, open the microphone and the reference channel."""
+        engines = Engines.load(settings, vocabulary, wake=True, cache_dir=cache_dir)
+        reference = None
+        if settings.reference == "socket":
+            reference = ReferenceReceiver()
+        elif settings.reference != "none":
+            raise ValueError(f"unknown listen.reference {settings.reference!r} for live "
+                             "listening: use socket or none")
+        source = open_source(settings.source)
+        listener = engines.listener(echo=reference is not None, wake=True, site_id=site_id)
+        return cls(listener, source, reference, publish, engines, cache_dir)
+
+    def start(self) -> None:
+        """Listen on a thread of its own."""
+        self._thread = threading.Thread(target=self.run, name="booth-listen", daemon=True)
+        self._thread.start()
+
+    def press(self) -> None:
+        """Push-to-talk: the next block starts an utterance."""
+        self._press.set()
+
+    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """Recompile the grammar for new library names (the vocabulary retained on MQTT);
+        builds here, on the caller's thread, and swaps in between two blocks."""
+        if self.engines is None:
+            raise RuntimeError("this listener was not opened with its engines")
+        from booth.intents import IntentParser, load_templates
+        from booth.listen.recognizer import make_recognizer
+        settings = self.engines.settings
+        templates = load_templates()
+        recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
+                                     settings.vosk_model, cache_dir=self.cache_dir)
+        with self._swap_lock:
+            self._swap = (recognizer, IntentParser(vocabulary, templates))
+
+    def _take_swap(self) -> None:
+        with self._swap_lock:
+            swap, self._swap = self._swap, None
+        if swap is not None and not self.listener.listening:
+            self.listener.recognizer, self.listener.parser = swap
+        elif swap is not None:                          # mid-utterance: after it
+            with self._swap_lock:
+                self._swap = self._swap or swap
+
+    def run(self) -> None:
+        """Listen until the source ends or `close()`."""
+        while not self._stop.is_set():
+            if self._swap is not None:
+                self._take_swap()
+            block = self.source.read()
+            if block is None:
+                break
+            if self._press.is_set():
+                self._press.clear()
+                self.listener.press()
+            reference = (self.reader.read(block.captured_at, block.samples)
+                         if self.reader is not None else None)
+            for message in self.listener.process(block.samples, reference):
+                try:
+                    self.publish(message)
+                except Exception:                       # a broken adapter must not deafen us
+                    log.exception("publishing %s failed", type(message).__name__)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop listening and release the microphone and the socket."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.source.close()
+        if self.reference is not None:
+            self.reference.close()

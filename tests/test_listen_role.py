@@ -1,0 +1,74 @@
+"""The listen role on a real Mosquitto beside the real player: a spoken "hey jarvis, next"
+ducks the music, becomes a Hermes intent, and the player skips."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from booth.roles.listen import ListenRole
+from booth.roles.player import start_player
+from tests.conftest import config_with
+from tests.mosquitto import unique_site
+from tests.test_listen import voice_data
+
+
+@pytest.fixture()
+def clip():
+    return voice_data() / "w0004.flac"  # "hey jarvis ... next", Piper voice, clean
+
+
+def test_a_spoken_wake_word_and_command_skips_the_track(library_copy, mosquitto_broker,
+                                                        mqtt_watcher, clip):
+    site = unique_site("ears")
+    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
+                               "site": site})
+    config = replace(config, listen=replace(config.listen, source=f"file:{clip}",
+                                            reference="none"))
+    watcher = mqtt_watcher()
+    player = start_player(config, library_copy, "null", voice=False)
+    try:
+        first = watcher.wait_for(f"booth/{site}/state",
+                                 lambda m: m.json["track"] is not None).json["track"]
+        watcher.wait_for(f"booth/{site}/vocabulary")
+        mark = watcher.mark()
+        role = ListenRole(config)
+        role.start()
+        try:
+            detected = watcher.wait_for("hermes/hotword/+/detected".replace("+", "hey_jarvis"),
+                                        after=mark, timeout=30).json
+            assert detected["siteId"] == site
+            intent = watcher.wait_for("hermes/intent/NextTrack", after=mark, timeout=30).json
+            assert intent["siteId"] == site
+            state = watcher.wait_for(f"booth/{site}/state",
+                                     lambda m: m.json["track"]["id"] != first["id"],
+                                     after=mark, timeout=20).json
+            assert state["state"] == "playing"
+        finally:
+            role.stop()
+    finally:
+        player.stop()
+
+
+def test_a_muted_microphone_acts_on_nothing(library_copy, mosquitto_broker, mqtt_watcher,
+                                            clip):
+    site = unique_site("muted")
+    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
+                               "site": site})
+    config = replace(config, listen=replace(config.listen, source="null", reference="none"))
+    role = ListenRole(config)
+    role.start()
+    try:
+        watcher = mqtt_watcher()
+        watcher.publish(f"booth/{site}/command", {"action": "mute_mic", "on": True})
+        import time
+        deadline = time.monotonic() + 10
+        while not role.muted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert role.muted
+        from rhasspyhermes.nlu import NluIntentNotRecognized
+        role.publish(NluIntentNotRecognized(input="x", site_id=site))
+        assert role.heard == []
+    finally:
+        role.stop()

@@ -1,0 +1,99 @@
+"""The spoken-command development set (shared/data/voice) through the whole listening pipeline.
+
+A representative third of the clips of every condition (tools/eval-voice runs them all). The
+thresholds sit a little below what was measured on this subset, so a change that makes Booth
+hear worse fails here. On all 184 clips (tools/eval-voice, PocketSphinx, speex canceller):
+intent+slots 80 % clean, 88 % / 77 % / 75 % at 0 / +5 / +10 dB music echo; negatives 12/12
+rejected; wake word 45/50 heard, no false wake in 134 clips; most misses are the espeak voice.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+import pytest
+from booth.listen.evaluate import Clip, Report, read_clips, run_push_to_talk, run_wake
+from booth.listen.hear import Engines
+from booth.listen.names import vocabulary_from_folders
+from booth.listen.settings import ListenSettings
+
+from tests.test_listen import voice_data
+
+pytestmark = pytest.mark.slow
+
+
+def every_third(clips: list[Clip]) -> list[Clip]:
+    """A third of each condition's commands (spread over voices and intents) and every
+    negative."""
+    by_condition: dict[str, list[Clip]] = defaultdict(list)
+    for clip in clips:
+        if clip.intent is not None:
+            by_condition[clip.condition].append(clip)
+    chosen = [c for group in by_condition.values() for c in group[::3]]
+    return chosen + [c for c in clips if c.intent is None]
+
+
+@pytest.fixture(scope="module")
+def clips() -> list[Clip]:
+    return every_third(read_clips(voice_data()))
+
+
+@pytest.fixture(scope="module")
+def engines(music_dirs, tmp_path_factory) -> Engines:
+    return Engines.load(ListenSettings(recognizer="pocketsphinx", echo_canceller="speex"),
+                        vocabulary_from_folders(music_dirs), wake=True,
+                        cache_dir=tmp_path_factory.getbasetemp() / "listen-cache")
+
+
+@pytest.fixture(scope="module")
+def pressed(engines, clips) -> Report:
+    report = Report()
+    run_push_to_talk(engines, clips, report)
+    return report
+
+
+@pytest.fixture(scope="module")
+def woken(engines, clips) -> Report:
+    report = Report()
+    run_wake(engines, [c for c in clips if c.wake or c.intent is None], report)
+    return report
+
+
+def test_clean_commands_are_understood(pressed) -> None:
+    assert pressed.accuracy["clean"].rate >= 0.75, pressed.errors   # measured 0.82
+
+
+def test_commands_over_music_are_understood_once_the_echo_is_cancelled(pressed) -> None:
+    music = [pressed.accuracy[c] for c in ("music+10", "music+5", "music0")]
+    right, total = sum(t.right for t in music), sum(t.total for t in music)
+    assert total >= 25
+    assert right / total >= 0.72, pressed.errors                   # measured 0.78
+
+
+def test_without_echo_cancellation_loud_music_drowns_the_commands(engines, clips,
+                                                                 pressed) -> None:
+    loud = [c for c in clips if c.condition == "music0"][:12]
+    plain = Engines(ListenSettings(echo_canceller="none"), engines.recognizer, engines.parser,
+                    engines.vad, None)
+    without = Report()
+    run_push_to_talk(plain, loud, without)
+    missed = {e["file"] for e in pressed.errors}
+    with_echo = sum(c.file.name not in missed for c in loud)
+    assert with_echo >= without.accuracy["music0"].right + 4
+
+
+def test_what_is_not_a_command_is_rejected(pressed) -> None:
+    assert pressed.rejection.total == 12
+    assert pressed.rejection.rate >= 0.9, pressed.errors           # measured 1.0
+
+
+def test_the_wake_word_is_heard_and_nothing_else_wakes_booth(woken) -> None:
+    assert woken.wake_recall.total >= 10
+    assert woken.wake_recall.rate >= 0.8, woken.errors             # measured 0.94
+    assert woken.false_wakes.right == 0, woken.errors    # "right" counts the false wakes
+
+
+def test_the_intent_follows_the_end_of_speech_quickly(pressed) -> None:
+    assert statistics.median(pressed.decision_to_intent) < 0.3
+    assert statistics.median(pressed.last_word_to_intent) < 1.0
