@@ -171,7 +171,11 @@ def start_companions(config: Config, args: argparse.Namespace) -> list:
         from booth.buttons.panel import Panel
         from booth.roles.buttons import ButtonsRole
 
-        panel = Panel(config.buttons)
+        import warnings
+
+        with warnings.catch_warnings():  # gpiozero warns of each back-end it cannot load
+            warnings.simplefilter("ignore")
+            panel = Panel(config.buttons)
     except Exception as err:  # GpioError and the back-ends' own errors off a Pi
         log.info("no buttons: %s", err)
     else:
