@@ -281,3 +281,29 @@ def test_hermes_play_bytes_are_played_ducked_and_answered(speaker):
     (played,) = [s for s in role.speaker.station.report()
                  if s["kind"] == "voice" and s["text"] == ""]  # sounds carry no text
     assert played["end"] - played["start"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_booth_run_stops_cleanly_on_sigterm_and_says_offline(library_copy, mosquitto_broker,
+                                                            mqtt_watcher, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    site = unique_site("sigterm")
+    watcher = mqtt_watcher()
+    env = {**os.environ, "HOME": str(tmp_path)}  # an empty ~/Music: the Debian music plays
+    booth = subprocess.Popen(
+        [sys.executable, "-m", "booth.cli", "run", "--db", str(library_copy.path), "--output",
+         "null", "--input", "none", "--no-voice", "--broker",
+         f"{mosquitto_broker.host}:{mosquitto_broker.port}", "--site", site],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        watcher.wait_for(f"booth/{site}/state", lambda m: m.json["track"] is not None, timeout=60)
+        booth.send_signal(signal.SIGTERM)
+        assert booth.wait(20) == 0
+        assert watcher.wait_for(f"booth/{site}/availability",
+                                lambda m: m.text == "offline").text == "offline"
+    finally:
+        if booth.poll() is None:
+            booth.kill()

@@ -103,12 +103,13 @@ def wait_for_signal(tick=lambda: None) -> None:
     """Block until SIGTERM or SIGINT, calling ``tick`` every second (the main loop's
     heartbeat for systemd's watchdog)."""
     import signal
-    import threading
 
-    stop = threading.Event()
+    # Only a flag in the handler: it runs on this thread, possibly inside a lock's wait.
+    stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(1.0):
+        signal.signal(sig, lambda *_: stopping.append(True))
+    while not stopping:
+        time.sleep(0.5)
         tick()
 
 
