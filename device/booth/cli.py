@@ -99,16 +99,25 @@ def default_music_dirs(config: Config) -> list[str]:
     return [d for d in config_mod.DEBIAN_MUSIC if Path(d).exists()]
 
 
-def wait_for_signal(tick=lambda: None) -> None:
-    """Block until SIGTERM or SIGINT, calling ``tick`` every second (the main loop's
-    heartbeat for systemd's watchdog)."""
+_stopping: list[bool] = []
+
+
+def catch_stop_signals() -> None:
+    """From now on SIGTERM and SIGINT ask for a clean stop (see `wait_for_signal`).
+
+    The handler only sets a flag: it runs on the main thread, possibly inside a lock's wait.
+    """
     import signal
 
-    # Only a flag in the handler: it runs on this thread, possibly inside a lock's wait.
-    stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.append(True))
-    while not stopping:
+        signal.signal(sig, lambda *_: _stopping.append(True))
+
+
+def wait_for_signal(tick=lambda: None) -> None:
+    """Block until SIGTERM or SIGINT, calling ``tick`` twice a second (the main loop's
+    heartbeat for systemd's watchdog)."""
+    catch_stop_signals()
+    while not _stopping:
         time.sleep(0.5)
         tick()
 
@@ -381,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.command in ("run", "serve"):
+        catch_stop_signals()  # before anything starts: a stop during start-up is clean too
     try:
         config = load_config(args)
         return args.func(args, config)

@@ -228,8 +228,6 @@ def run_buttons(config: Config, buttons: ButtonsConfig | None = None,
     Tells systemd when it is ready and feeds its watchdog while the role's loop and the main
     loop both run. Without GPIO it exits with a message saying how to fix that.
     """
-    import signal
-
     from booth.systemd_notify import Notifier, Watchdog
 
     notifier = Notifier()
@@ -239,9 +237,8 @@ def run_buttons(config: Config, buttons: ButtonsConfig | None = None,
     except GpioError as err:
         notifier.status(str(err))
         raise SystemExit(f"booth: {err}") from err
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    from booth.cli import wait_for_signal
+
     role = ButtonsRole(config, panel, buttons, heartbeat=lambda: watchdog.heartbeat("buttons"))
     watchdog.register("buttons", "main")
     role.start()
@@ -249,8 +246,7 @@ def run_buttons(config: Config, buttons: ButtonsConfig | None = None,
     notifier.ready(f"buttons for site {role.topics.site}")
     log.info("buttons: commands to %s as %r", role.topics.command, role.origin)
     try:
-        while not stop.wait(1.0):
-            watchdog.heartbeat("main")
+        wait_for_signal(tick=lambda: watchdog.heartbeat("main"))
     finally:
         notifier.stopping()
         watchdog.stop()
