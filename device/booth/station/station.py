@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
