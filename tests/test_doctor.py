@@ -7,12 +7,10 @@ import json
 import shutil
 import subprocess
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 from booth import doctor
 from booth.cli import common_options
-from booth.listen.settings import ListenSettings
 
 from tests.conftest import config_with
 from tests.mosquitto import Mosquitto, free_port
@@ -75,12 +73,11 @@ def test_a_speaker_that_does_not_exist_is_broken_and_the_fix_says_how_to_list_ca
 
 
 def test_a_microphone_that_does_not_exist_is_broken_and_the_fix_says_how_to_list_cards() -> None:
-    config = SimpleNamespace(**vars(config_with()),
-                             listen=ListenSettings(source="device:no-such-mic-xyz"))
+    config = config_with(listen={"source": "device:no-such-mic-xyz"})
     mic = findings(config, "microphone")["microphone"]
     assert mic.status == "fail" and "no-such-mic-xyz" in mic.detail
     assert "arecord -l" in mic.fix
-    off = SimpleNamespace(**vars(config_with()), listen=ListenSettings(source="null"))
+    off = config_with(listen={"source": "null"})
     assert findings(off, "microphone")["microphone"].status == "warn"
 
 
@@ -96,7 +93,7 @@ def test_the_installed_models_pass_and_missing_ones_are_named_with_the_fix(monke
     assert broken["voice"].status == "fail" and "nobody.onnx" in broken["voice"].detail
     assert ".onnx.json" in broken["voice"].fix
     assert broken["recommender"].status == "warn" and "shuffles" in broken["recommender"].detail
-    config = SimpleNamespace(**vars(config_with()), listen=ListenSettings(wake_word="hey_toaster"))
+    config = config_with(listen={"wake_word": "hey_toaster"})
     wake = findings(config, "models")["wake word"]
     assert wake.status == "fail" and "hey_toaster" in wake.detail and "hey_jarvis" in wake.fix
 

@@ -136,7 +136,13 @@ class DeviceSink:
 
         self.rate = rate
         self._pa = pyaudio.PyAudio()
-        index = find_output_device(self._pa, device)
+        try:
+            index = find_output_device(self._pa, device)
+        except OutputError:
+            # PortAudio keeps its device list until the last PyAudio is terminated: a leaked
+            # one would hide a sound server started later in this process.
+            self._pa.terminate()
+            raise
         size = max(int(rate * buffer_seconds), period * 2)
         self._ring = np.zeros((size, 2), np.float32)
         self._read = 0      # total frames consumed by the callback

@@ -111,6 +111,9 @@ class DeviceSource:
         except (OSError, ValueError) as error:
             self._pa.terminate()
             raise SourceError(f"cannot open microphone {device or 'default'}: {error}") from None
+        except BaseException:
+            self._pa.terminate()  # never leak PortAudio: it would keep a stale device list
+            raise
         self._resampler = None
         if self.rate != SAMPLE_RATE:
             import soxr
