@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         render_mixtape(config, db, make_picker(config, db), 10, path, dj=dj)
         print(path)
         return 0
-    extras = start_companions(config, args)
+    extras = start_companions(config, args, role)
     print(f"booth: playing to {output}; MQTT site {config.mqtt.site!r}. Ctrl-C stops.",
           file=sys.stderr)
     try:
@@ -160,7 +160,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def start_companions(config: Config, args: argparse.Namespace) -> list:
+def start_companions(config: Config, args: argparse.Namespace, player=None) -> list:
     """The listen and buttons roles beside the player in `booth run`, where their
     hardware is there; each says why when it is not."""
     started = []
@@ -189,7 +189,10 @@ def start_companions(config: Config, args: argparse.Namespace) -> list:
     except Exception as err:  # GpioError and the back-ends' own errors off a Pi
         log.info("no buttons: %s", err)
     else:
-        buttons = ButtonsRole(config, panel)
+        local = player.speaker.apply if player is not None else None  # reacts at once
+        buttons = ButtonsRole(config, panel, local=local)
+        if player is not None:
+            player.service.handler.ignore_origins.add(buttons.origin)  # ...not twice
         buttons.start()
         started.append(buttons)
     return started

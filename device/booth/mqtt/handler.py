@@ -91,6 +91,8 @@ class PlayerHandler:
         self.topics = SiteTopics(site)
         self.sites = (site, *(check_site(s) for s in satellites if s != site))
         self.controller = controller
+        self.ignore_origins: set[str] = set()
+        """Origins whose commands reach the controller directly (the echo is ignored)."""
         self.parser = parser
         self._later = later
         self._vocabulary: Outgoing | None = None
@@ -179,6 +181,8 @@ class PlayerHandler:
             command = parse_command(message.payload)
         except CommandError as err:
             return [self._error(str(err), message)]
+        if command.origin is not None and command.origin in self.ignore_origins:
+            return []  # a role in this process that already handed us the command
         return self._carry_out(command, message)
 
     def _on_intent(self, message: Incoming) -> list[Outgoing]:
