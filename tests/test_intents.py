@@ -98,7 +98,7 @@ PHRASINGS = {
                      "something similar", "more of this", "play something similar"],
     "SwitchItUp": ["switch it up", "mix it up", "play something different", "something else",
                    "change it up", "i'm bored of this", "surprise me"],
-    "StartDJ": ["start the DJ", "DJ mode", "be my DJ", "turn on the D.J.", "let the dj take over",
+    "StartDJ": ["start the DJ", "DJ, play something for me", "DJ mode", "be my DJ", "turn on the D.J.", "let the dj take over",
                 "start DJ"],
     "DJTalkLess": ["talk less", "less talking", "stop talking", "you talk too much",
                    "DJ talk less", "just the music", "don't talk so much"],
