@@ -113,7 +113,12 @@ class WebRtcEchoCanceller(_Framed):
 
     def __init__(self, delay_ms: int = 0, noise_suppression: bool = False):
         super().__init__()
-        from aec_audio_processing import AudioProcessor
+        try:
+            from aec_audio_processing import AudioProcessor
+        except ImportError as err:
+            raise RuntimeError("listen.echo_canceller = \"webrtc\" needs the optional "
+                               "package: .venv/bin/pip install 'booth[webrtc]' (it builds from "
+                               "source on a Pi); the default \"speex\" needs nothing") from err
         self._apm = AudioProcessor(enable_aec=True, enable_ns=noise_suppression, ns_level=1,
                                    enable_agc=False, enable_vad=False)
         self._apm.set_stream_format(SAMPLE_RATE, 1)
