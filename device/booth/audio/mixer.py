@@ -92,7 +92,6 @@ class Mixer:
         self._volume = volume_gain(config.volume)
         self._level = self._volume
         self._listen_gain = 1.0
-        self._target_volume = self._volume
         self._pause_gain = 1.0
         self._fade_seconds = 0.15
         self.paused = False
@@ -102,12 +101,10 @@ class Mixer:
 
     def set_volume(self, level: float) -> None:
         self._level = volume_gain(level)
-        self._target_volume = self._level * self._listen_gain
 
     def duck_for_listening(self, on: bool) -> None:
         """Hold the music down (by the duck depth) while someone talks to Booth."""
         self._listen_gain = 10 ** (self.duck_db / 20) if on else 1.0
-        self._target_volume = self._level * self._listen_gain
 
     def add_deck(self, deck: Deck) -> None:
         self.decks.append(deck)
@@ -229,7 +226,7 @@ class Mixer:
             self._pause_gain = min(pause_target, self._pause_gain + step)
         elif self._pause_gain > pause_target:
             self._pause_gain = max(pause_target, self._pause_gain - step)
-        self._volume = self._target_volume
+        self._volume = self._level * self._listen_gain
         end = self._volume * self._pause_gain
         if start == end:
             return end

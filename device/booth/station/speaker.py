@@ -115,9 +115,7 @@ class Speaker:
 
     def snapshot(self) -> dict[str, Any]:
         current = self.station.now_playing
-        track = current.track.summary() if current else None
-        if track:
-            track.pop("genre", None)
+        track = _public(current.track) if current else None
         return {
             "state": self.state, "track": track,
             "position": round(self.station.position_of(current), 3) if current else 0.0,
@@ -165,14 +163,14 @@ class Speaker:
             self._listen_timer.start()
 
     def play_wav(self, wav: bytes, on_done: Callable[[], None]) -> None:
-        from booth.dj.host import level_voice  # noqa: PLC0415
+        from booth.dj.host import VOICE_ABOVE_MUSIC_DB, level_voice  # noqa: PLC0415
         from booth.dj.voice import read_wav  # noqa: PLC0415
         samples, rate = read_wav(wav)
         mono = samples if samples.ndim == 1 else samples.mean(axis=1)
         mono = mono.astype(np.float32)
         if rate != self.station.rate:
             mono = soxr.resample(mono, rate, self.station.rate)
-        target = self.player.config.audio.loudness_target + 2.0
+        target = self.player.config.audio.loudness_target + VOICE_ABOVE_MUSIC_DB
         self.station.say(level_voice(mono, self.station.rate, target), "", on_done)
 
     # -- commands -------------------------------------------------------------------------
