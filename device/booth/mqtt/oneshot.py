@@ -14,11 +14,7 @@ from booth.mqtt.runner import Connection
 def _client(connection: Connection) -> mqtt.Client:
     client = mqtt.Client(CallbackAPIVersion.VERSION2,
                          client_id=f"booth-cli-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv311)
-    if connection.username:
-        client.username_pw_set(connection.username, connection.password or None)
-    if connection.tls:
-        client.tls_set(ca_certs=connection.ca_certs or None,
-                       certfile=connection.certfile or None, keyfile=connection.keyfile or None)
+    connection.authenticate(client)
     return client
 
 

@@ -67,6 +67,15 @@ class Connection:
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
+    def authenticate(self, client: mqtt.Client) -> None:
+        """Give a paho client this connection's user name, password and TLS settings."""
+        if self.username:
+            client.username_pw_set(self.username, self.password or None)
+        if self.tls:
+            # paho's default context verifies the certificate and the host name.
+            client.tls_set(ca_certs=self.ca_certs or None, certfile=self.certfile or None,
+                           keyfile=self.keyfile or None)
+
 
 def _no_delay(client: mqtt.Client, userdata: object, sock: object) -> None:
     """Send small messages at once: Nagle's algorithm holds them up to 40 ms for an ACK."""
@@ -105,13 +114,7 @@ class MqttRunner:
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True
         )
-        if c.username:
-            client.username_pw_set(c.username, c.password or None)
-        if c.tls:
-            # paho's default context verifies the certificate and the host name.
-            client.tls_set(
-                ca_certs=c.ca_certs or None, certfile=c.certfile or None, keyfile=c.keyfile or None
-            )
+        c.authenticate(client)
         client.will_set(self.availability_topic, OFFLINE, qos=1, retain=True)
         client.reconnect_delay_set(c.reconnect_min, c.reconnect_max)  # type: ignore[arg-type]
         client.max_queued_messages_set(1000)
