@@ -16,7 +16,7 @@ import collections
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,18 +27,13 @@ from rhasspyhermes.intent import Slot
 from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
 from rhasspyhermes.wake import HotwordDetected
 
-from booth.intents import Intent, IntentParser
+from booth.intents import IntentParser
 from booth.listen.echo import EchoCanceller, NoEchoCanceller
 from booth.listen.endpoint import CHUNK, SAMPLE_RATE, Endpoint, Endpointer
 from booth.listen.recognizer import Recognizer
+from booth.listen.understand import understand
 from booth.listen.wake import WakeWordDetector
 
-HOMOPHONES = {"to": ("two", "too"), "two": ("to",), "too": ("two", "to"), "for": ("four",),
-              "four": ("for",), "won": ("one",), "ate": ("eight",), "by": ("buy", "bye"),
-              "know": ("no",), "no": ("know",), "right": ("write",), "there": ("their",)}
-"""Words a recogniser cannot tell apart by sound: tried in turn when a text is no command."""
-MAX_TRIM = 2
-"""Stray words a recognised text may lose at its ends to become a command."""
 ECHO_SHARE = 0.85
 """An utterance whose microphone energy was more than this share echo (8 dB removed) is the
 speaker hearing itself, not a person. Measured on the dev set (speex, converged): commands
@@ -67,39 +62,6 @@ class Utterance:
     confidence: float = 0.0
     intent: str | None = None
     slots: Mapping[str, Any] = field(default_factory=dict)
-
-
-def understand(parser: IntentParser, text: str, max_trim: int = MAX_TRIM) -> Intent | None:
-    """The intent of a recognised text; when the whole text is no command, the command left
-    after dropping up to `max_trim` stray words at its ends (a recogniser often turns a breath
-    or the music's tail into a short word there), with its confidence lowered."""
-    intent = parser.parse(text)
-    words = text.split()
-    if intent is not None:
-        return intent
-    for variant in _homophone_variants(words):
-        if (intent := parser.parse(" ".join(variant))) is not None:
-            return replace(intent, confidence=round(intent.confidence * 0.9, 3))
-    if len(words) < 2:
-        return None
-    for dropped in range(1, max_trim + 1):
-        for head in range(dropped + 1):
-            tail = dropped - head
-            kept = words[head:len(words) - tail]
-            if kept and (intent := parser.parse(" ".join(kept))) is not None:
-                return replace(intent, confidence=round(intent.confidence * 0.8 ** dropped, 3))
-    return None
-
-
-def _homophone_variants(words: list[str], limit: int = 8) -> list[list[str]]:
-    """The text with words that sound alike swapped ("volume to" → "volume two")."""
-    spots = [i for i, w in enumerate(words) if w in HOMOPHONES]
-    variants: list[list[str]] = [list(words)]
-    for i in spots:
-        variants += [v[:i] + [alt] + v[i + 1:] for v in variants for alt in HOMOPHONES[words[i]]]
-        if len(variants) > limit:
-            break
-    return variants[1:limit + 1]
 
 
 class Listener:
