@@ -3,6 +3,7 @@ ducks the music, becomes a Hermes intent, and the player skips."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -49,6 +50,60 @@ def test_a_spoken_wake_word_and_command_skips_the_track(library_copy, mosquitto_
             role.stop()
     finally:
         player.stop()
+
+
+def test_asked_by_voice_what_plays_the_dj_says_it(library_copy, mosquitto_broker,
+                                                 mqtt_watcher):
+    site = unique_site("asked")
+    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
+                               "site": site})
+    config = replace(config, listen=replace(
+        config.listen, source=f"file:{voice_data() / 'w0084.flac'}",   # "hey jarvis, who
+        reference="none"))                                               # sings this"
+    watcher = mqtt_watcher()
+    player = start_player(config, library_copy, "null", voice=True)
+    try:
+        playing = watcher.wait_for(f"booth/{site}/state",
+                                   lambda m: m.json["track"] is not None).json["track"]
+        watcher.wait_for(f"booth/{site}/vocabulary")
+        mark = watcher.mark()
+        role = ListenRole(config)
+        role.start()
+        try:
+            watcher.wait_for("hermes/intent/WhatIsPlaying", after=mark, timeout=30)
+            deadline = time.monotonic() + 30
+            while not (answers := [s for s in player.speaker.station.report()
+                                   if s["kind"] == "voice" and playing["title"] in s["text"]
+                                   and s["text"].startswith("This is")]):
+                assert time.monotonic() < deadline, "the DJ never answered"
+                time.sleep(0.1)
+            assert answers[0]["end"] - answers[0]["start"] > 1.0
+            assert not watcher.on("hermes/dialogueManager/endSession")  # nobody else to ask
+        finally:
+            role.stop()
+    finally:
+        player.stop()
+
+
+def test_a_malformed_dialogue_request_gets_an_error_reply(mosquitto_broker, mqtt_watcher):
+    site = unique_site("bad-query")
+    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
+                               "site": site, "dialogue": "external"})
+    config = replace(config, listen=replace(config.listen, source="null", reference="none"))
+    watcher = mqtt_watcher()
+    role = ListenRole(config)
+    role.start()
+    try:
+        watcher.wait_for(f"booth/{site}/listen/availability", lambda m: m.payload == b"online")
+        watcher.publish("hermes/nlu/query", {"siteId": site, "id": "q-1"})   # no input
+        error = watcher.wait_for("hermes/error/nlu").json
+        assert error["siteId"] == site and "input" in error["error"]
+        watcher.publish("hermes/nlu/query", {"input": "skip this song", "siteId": site,
+                                             "id": "q-2", "sessionId": "s-2"})
+        answer = watcher.wait_for("hermes/intent/NextTrack").json
+        assert (answer["id"], answer["sessionId"]) == ("q-2", "s-2")
+    finally:
+        role.stop()
 
 
 def test_a_muted_microphone_acts_on_nothing(library_copy, mosquitto_broker, mqtt_watcher,

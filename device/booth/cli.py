@@ -382,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_doctor(sub, common)
     from booth.listen.commands import register as register_hear
     register_hear(sub, common)
+    from booth.models import register as register_models
+    register_models(sub, common)
 
     p = sub.add_parser("settings", parents=[common], help="list every setting with its default")
     p.add_argument("--markdown", action="store_true")

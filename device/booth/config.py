@@ -114,6 +114,11 @@ class MqttConfig:
     """This speaker's Hermes siteId and the `<site>` in `booth/<site>/...` topics."""
     satellites: tuple[str, ...] = ()
     """Other siteIds whose intents this speaker acts on (microphones in other rooms)."""
+    dialogue: str = "booth"
+    """Who runs voice sessions: `booth` (wake → intent → act → spoken answer, built in) or
+    `external` (a Hermes dialogue manager such as Rhasspy's: the listener reports the wake
+    word, listens on `asr/startListening`, answers `nlu/query`; answers go out as
+    `endSession`)."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,7 @@ def settings_table() -> list[tuple[str, str, str]]:
         out = {}
         for node, nxt in zip(body, body[1:]):
             if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr):
-                out[node.target.id] = nxt.value.value  # type: ignore[union-attr]
+                out[node.target.id] = " ".join(nxt.value.value.split())  # type: ignore[union-attr]
         return out
 
     rows = []

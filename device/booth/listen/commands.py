@@ -65,11 +65,11 @@ def open_live_listener(config: Config, publish, vocabulary: Vocabulary | None = 
     then, and later calls `set_vocabulary`). Call `.start()`, `.press()`, `.close()`."""
     from booth.listen.live import LiveListener
 
-    site = getattr(getattr(config, "mqtt", None), "site", "default")
     return LiveListener.open(listen_settings(config),
                              vocabulary if vocabulary is not None else
-                             library_vocabulary(config), publish, site_id=site,
-                             cache_dir=config_mod.state_dir() / "listen")
+                             library_vocabulary(config), publish, site_id=config.mqtt.site,
+                             cache_dir=config_mod.state_dir() / "listen",
+                             dialogue=config.mqtt.dialogue)
 
 
 def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:

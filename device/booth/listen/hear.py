@@ -68,10 +68,10 @@ class Engines:
         return cls(settings, recognizer, IntentParser(vocabulary, templates), SpeechVad(),
                    detector)
 
-    def listener(self, echo: bool = True, wake: bool = True,
-                 site_id: str = "default") -> Listener:
+    def listener(self, echo: bool = True, wake: bool = True, site_id: str = "default",
+                 dialogue: str = "booth") -> Listener:
         """A fresh listener (its own echo canceller and state) on these models; without
-        `wake` it hears only after `press()`."""
+        `wake` it hears only after `press()`; `dialogue` as `Listener`'s."""
         settings = self.settings
         endpointer = Endpointer(self.vad, EndpointSettings(
             end_silence=settings.end_silence, max_utterance=settings.max_utterance,
@@ -83,7 +83,7 @@ class Engines:
                         echo_canceller=make_echo_canceller(settings.echo_canceller if echo
                                                            else "none"),
                         site_id=site_id, pre_roll=settings.pre_roll,
-                        min_confidence=settings.min_confidence)
+                        min_confidence=settings.min_confidence, dialogue=dialogue)
 
 
 @dataclass(frozen=True)

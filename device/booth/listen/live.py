@@ -5,13 +5,14 @@
 
 `publish` receives every Hermes message (HotwordDetected, AsrTextCaptured, NluIntent,
 NluIntentNotRecognized) on the listening thread; the MQTT adapter (booth.mqtt) hands them on.
-`press()` and `set_vocabulary()` may be called from any thread: they take effect between two
-microphone blocks.
+`press()`, `call()` and `set_vocabulary()` may be called from any thread: they take effect
+between two microphone blocks.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -43,14 +44,15 @@ class LiveListener:
         self.reference = reference
         self.publish = publish
         self.reader = reference.reader() if reference is not None else None
-        self._press = threading.Event()
+        self._calls: queue.SimpleQueue[Callable[[Listener], list[Message] | None]] = \
+            queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @classmethod
     def open(cls, settings: ListenSettings, vocabulary: Vocabulary,
              publish: Callable[[Message], None], site_id: str = "default",
-             cache_dir: Path | None = None) -> LiveListener:
+             cache_dir: Path | None = None, dialogue: str = "booth") -> LiveListener:
         """Load the models, open the microphone and the reference channel."""
         engines = Engines.load(settings, vocabulary, wake=True, cache_dir=cache_dir)
         reference = None
@@ -60,7 +62,8 @@ class LiveListener:
             raise ValueError(f"unknown listen.reference {settings.reference!r} for live "
                              "listening: use socket or none")
         source = open_source(settings.source)
-        listener = engines.listener(echo=reference is not None, wake=True, site_id=site_id)
+        listener = engines.listener(echo=reference is not None, wake=True, site_id=site_id,
+                                    dialogue=dialogue)
         return cls(listener, source, reference, publish, engines, cache_dir)
 
     def start(self) -> None:
@@ -70,7 +73,27 @@ class LiveListener:
 
     def press(self) -> None:
         """Push-to-talk: the next block starts an utterance."""
-        self._press.set()
+        self.call(Listener.press)
+
+    def call(self, action: Callable[[Listener], list[Message] | None]) -> None:
+        """Run `action(listener)` on the listening thread before the next block and publish
+        the messages it returns (the dialogue calls: start or stop listening, toggles)."""
+        self._calls.put(action)
+
+    def _run_calls(self) -> None:
+        while True:
+            try:
+                action = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            self._publish_all(action(self.listener) or [])
+
+    def _publish_all(self, messages: list[Message]) -> None:
+        for message in messages:
+            try:
+                self.publish(message)
+            except Exception:                           # a broken adapter must not deafen us
+                log.exception("publishing %s failed", type(message).__name__)
 
     def set_vocabulary(self, vocabulary: Vocabulary) -> None:
         """Recompile the grammar for new library names (the vocabulary retained on MQTT);
@@ -103,16 +126,10 @@ class LiveListener:
             block = self.source.read()
             if block is None:
                 break
-            if self._press.is_set():
-                self._press.clear()
-                self.listener.press()
+            self._run_calls()
             reference = (self.reader.read(block.captured_at, block.samples)
                          if self.reader is not None else None)
-            for message in self.listener.process(block.samples, reference):
-                try:
-                    self.publish(message)
-                except Exception:                       # a broken adapter must not deafen us
-                    log.exception("publishing %s failed", type(message).__name__)
+            self._publish_all(self.listener.process(block.samples, reference))
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop listening and release the microphone and the socket."""

@@ -69,19 +69,23 @@ class NullSource:
 
 
 class FileSource:
-    """A recording played as if it were the microphone (paced at real time if asked)."""
+    """A recording played as if it were the microphone (paced at real time if asked; then,
+    if `endless`, silence, as a microphone in a quiet room)."""
 
-    def __init__(self, path: str, paced: bool = False):
+    def __init__(self, path: str, paced: bool = False, endless: bool = False):
         from booth.listen.hear import read_audio
         self.audio = read_audio(path)
         self.paced = paced
+        self.endless = endless
         self._start = time.monotonic()
         self._position = 0
 
     def read(self) -> Block | None:
-        if self._position >= len(self.audio):
+        if self._position >= len(self.audio) and not self.endless:
             return None
         samples = self.audio[self._position:self._position + BLOCK]
+        if len(samples) < BLOCK and self.endless:
+            samples = np.concatenate([samples, np.zeros(BLOCK - len(samples), np.int16)])
         at = self._start + self._position / SAMPLE_RATE
         self._position += len(samples)
         if self.paced:
@@ -176,7 +180,7 @@ def open_source(spec: str) -> Source:
     if kind == "device":
         return DeviceSource(argument or None)
     if kind == "file" and argument:
-        return FileSource(argument, paced=True)
+        return FileSource(argument, paced=True, endless=True)
     if kind == "null":
         return NullSource()
     raise SourceError(f"unknown microphone source {spec!r}: use device[:NAME], file:PATH or "

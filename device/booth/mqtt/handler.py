@@ -7,6 +7,7 @@ handed to ``later``, which the service routes back onto that thread.
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import logging
@@ -86,8 +87,11 @@ class PlayerHandler:
         parser: IntentParser | None = None,
         *,
         satellites: tuple[str, ...] = (),
+        dialogue: str = "booth",
         later: Callable[[list[Outgoing]], None],
     ) -> None:
+        if dialogue not in ("booth", "external"):
+            raise ValueError(f"mqtt.dialogue must be booth or external, not {dialogue!r}")
         self.topics = SiteTopics(site)
         self.sites = (site, *(check_site(s) for s in satellites if s != site))
         self.controller = controller
@@ -97,6 +101,10 @@ class PlayerHandler:
         self._later = later
         self._vocabulary: Outgoing | None = None
         self._last_state: dict[str, Any] | None = None
+        self._own_sessions: collections.deque[str] | None = (
+            collections.deque(maxlen=32) if dialogue == "booth" else None)
+        """Sessions Booth's own listener ran (built-in dialogue): their answers are spoken
+        here, since no dialogue manager will act on an ``endSession``."""
 
     # -- what the service asks for ---------------------------------------------------------
 
@@ -135,9 +143,13 @@ class PlayerHandler:
     def _on_listening(self, message: Incoming, started: bool) -> list[Outgoing]:
         """Duck the music while someone on our sites talks to Booth; back up after."""
         try:
-            site = json.loads(message.payload).get("siteId", "default")
+            body = json.loads(message.payload)
+            site, session = body.get("siteId", "default"), body.get("sessionId")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             return []
+        if (site in self.sites and session and self._own_sessions is not None
+                and AsrTextCaptured.is_topic(message.topic)):
+            self._own_sessions.append(session)
         if site in self.sites and hasattr(self.controller, "listening"):
             self.controller.listening(started)
         return []
@@ -282,6 +294,12 @@ class PlayerHandler:
         return [self._error(reason, message), *self._end_session(session_id, f"Sorry, {reason}.")]
 
     def _end_session(self, session_id: str | None, text: str | None) -> list[Outgoing]:
+        """The answer to a voice session: spoken here for Booth's own, else handed to the
+        dialogue manager that runs it."""
+        if session_id and self._own_sessions is not None and session_id in self._own_sessions:
+            if text:
+                self.controller.say(text, _no_op)
+            return []
         if not session_id:
             return []
         return [Outgoing.hermes(DialogueEndSession(session_id=session_id, text=text))]

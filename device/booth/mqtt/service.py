@@ -48,7 +48,8 @@ class PlayerService:
         """
         self._inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.handler = PlayerHandler(
-            config.site, controller, parser, satellites=config.satellites, later=self._publish_later
+            config.site, controller, parser, satellites=config.satellites,
+            dialogue=config.dialogue, later=self._publish_later,
         )
         self.runner = MqttRunner(
             connection or Connection.from_config(config),
