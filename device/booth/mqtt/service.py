@@ -2,14 +2,13 @@
 
 Everything that arrives from another thread (paho's network thread, the player's listener
 calls, speech that finished playing) crosses into the service's loop thread in exactly one
-place, :meth:`PlayerService._cross`; the handler and the controller are only ever called there.
+place, :meth:`RoleLoop.cross`; the handler and the controller are only ever called there.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from booth.config import MqttConfig
 from booth.mqtt.controller import Controller, PlayerEvent
 from booth.mqtt.handler import IntentParser, PlayerHandler
+from booth.mqtt.loop import RoleLoop
 from booth.mqtt.messages import Incoming, Outgoing
 from booth.mqtt.runner import Connection, MqttRunner
 
@@ -26,9 +26,11 @@ _Task = Callable[[], list[Outgoing]]
 _Item = Incoming | _Task | None  # None stops the loop
 
 
-class PlayerService:
+class PlayerService(RoleLoop):
     """Connects the player (a :class:`Controller`) to MQTT: ``booth/<site>/...``, Hermes and
     Home Assistant. ``start()`` returns at once; ``stop()`` says ``offline`` and disconnects."""
+
+    thread_name = "booth-mqtt-player"
 
     def __init__(
         self,
@@ -46,7 +48,7 @@ class PlayerService:
         The client id is fixed per site: a restarted player takes over its dead predecessor's
         session at once, so that one's last will cannot arrive after the new ``online``.
         """
-        self._inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        super().__init__()
         self.handler = PlayerHandler(
             config.site, controller, parser, satellites=config.satellites,
             dialogue=config.dialogue, later=self._publish_later,
@@ -56,49 +58,24 @@ class PlayerService:
             client_id=client_id or f"booth-player-{config.site}",
             availability_topic=self.handler.topics.availability,
             subscriptions=self.handler.subscriptions(),
-            on_message=self._cross,
+            on_message=self.cross,
         )
         self.state_interval = state_interval
-        self._thread: threading.Thread | None = None
         controller.add_listener(_Listener(self))
 
     # -- public ---------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Connect (in the background) and start handling messages."""
-        self._thread = threading.Thread(target=self._loop, name="booth-mqtt-player", daemon=True)
-        self._thread.start()
-        self.runner.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Handle what has already arrived, say ``offline`` and disconnect."""
-        if self._thread is not None:
-            self._cross(None)
-            self._thread.join(timeout)
-            self._thread = None
-        self.runner.stop(timeout)
-
-    def wait_connected(self, timeout: float) -> bool:
-        """Whether the broker connection is up, waiting up to ``timeout`` seconds."""
-        return self.runner.wait_connected(timeout)
-
     def set_vocabulary(self, vocabulary: str | Mapping[str, Any], parser: IntentParser | None = None) -> None:
         """Publish the library's vocabulary (``Vocabulary.to_json()``, retained) and use
         ``parser`` for requests from now on. Safe from any thread."""
-        self._cross(lambda: self.handler.set_vocabulary(vocabulary, parser))
+        self.cross(lambda: self.handler.set_vocabulary(vocabulary, parser))
 
     def call_soon(self, task: _Task) -> None:
         """Run ``task`` on the service's thread and publish what it returns. Any thread."""
-        self._cross(task)
-
-    # -- the one crossing -------------------------------------------------------------------------
-
-    def _cross(self, item: _Item) -> None:
-        """The only way into the loop thread, from any thread."""
-        self._inbox.put(item)
+        self.cross(task)
 
     def _publish_later(self, messages: list[Outgoing]) -> None:
-        self._cross(lambda: messages)
+        self.cross(lambda: messages)
 
     # -- the loop thread --------------------------------------------------------------------------
 
@@ -142,8 +119,8 @@ class _Listener:
 
     def state_changed(self) -> None:
         handler = self._service.handler
-        self._service._cross(lambda: handler.state(force=True))
+        self._service.cross(lambda: handler.state(force=True))
 
     def event(self, event: PlayerEvent) -> None:
         handler = self._service.handler
-        self._service._cross(lambda: handler.event(event))
+        self._service.cross(lambda: handler.event(event))

@@ -1,7 +1,7 @@
 """The `buttons` role: GPIO buttons, a volume knob and a status light, over MQTT.
 
 Every gpiozero callback and every MQTT message crosses into the role's one loop thread in
-one place (`ButtonsRole._cross`); gestures, the light and publishing happen only there.
+one place (`ButtonsRole.cross`); gestures, the light and publishing happen only there.
 
 | part | does | command |
 | --- | --- | --- |
@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +32,7 @@ from booth.buttons.light import Light, LightDriver, LightTracker
 from booth.buttons.panel import GpioError, Panel, PanelEvent
 from booth.config import Config
 from booth.mqtt import commands as c
+from booth.mqtt.loop import RoleLoop
 from booth.mqtt.messages import Incoming, Outgoing
 from booth.mqtt.runner import Connection, MqttRunner
 from booth.mqtt.topics import SiteTopics
@@ -56,7 +56,9 @@ def role_availability(topics: SiteTopics, role: str) -> str:
     return f"{topics.base}/{role}/availability"
 
 
-class ButtonsRole:
+class ButtonsRole(RoleLoop):
+    thread_name = "booth-buttons"
+
     """Turns panel events into commands and shows the conversation on the light."""
 
     def __init__(
@@ -84,47 +86,26 @@ class ButtonsRole:
         self.driver = LightDriver(panel.light) if panel.light is not None else None
         self.sent: list[c.Command] = []
         """Every command sent, in order (for measurements)."""
-        self._inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        super().__init__()
         self.runner = MqttRunner(
             connection or Connection.from_config(config.mqtt),
             client_id=f"booth-buttons-{site}",
             availability_topic=role_availability(SiteTopics(site), "buttons"),
             subscriptions=self.tracker.subscriptions(),
-            on_message=self._cross,
+            on_message=self.cross,
         )
-        self._thread: threading.Thread | None = None
 
     # -- public --------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Listen to the panel and connect to the broker (in the background)."""
-        self._thread = threading.Thread(target=self._loop, name="booth-buttons", daemon=True)
-        self._thread.start()
-        self.panel.connect(self._cross)
-        self.runner.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Handle what has arrived, turn the light off and disconnect."""
-        if self._thread is not None:
-            self._cross(None)
-            self._thread.join(timeout)
-            self._thread = None
-        self.runner.stop(timeout)
-
-    def wait_connected(self, timeout: float) -> bool:
-        """Whether the broker connection is up (and subscribed), waiting up to ``timeout``."""
-        return self.runner.wait_connected(timeout)
+        super().start()
+        self.panel.connect(self.cross)
 
     @property
     def light(self) -> Light | None:
         """What the status light shows now (None without a light)."""
         return self.driver.showing if self.driver else None
-
-    # -- the one crossing ----------------------------------------------------------------------
-
-    def _cross(self, item: _Item) -> None:
-        """The only way into the loop thread, from any thread (gpiozero's, paho's)."""
-        self._inbox.put(item)
 
     # -- the loop thread -----------------------------------------------------------------------
 

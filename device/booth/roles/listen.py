@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 
 from rhasspyhermes.asr import (
     AsrError,
@@ -39,6 +37,7 @@ from booth.config import Config
 from booth.intents import Vocabulary
 from booth.listen.nlu import answer_query
 from booth.mqtt.commands import CommandError, Listen, MuteMic, parse_command
+from booth.mqtt.loop import RoleLoop
 from booth.mqtt.messages import Incoming, Outgoing
 from booth.mqtt.runner import Connection, MqttRunner
 from booth.mqtt.topics import SiteTopics
@@ -77,8 +76,10 @@ def dialogue_call(message):
     raise TypeError(f"not a dialogue message: {type(message).__name__}")
 
 
-class ListenRole:
+class ListenRole(RoleLoop):
     """The listener and its MQTT connection. `commands_site`: whose player it talks to."""
+
+    thread_name = "booth-listen-mqtt"
 
     def __init__(self, config: Config, listener_factory=None,
                  connection: Connection | None = None, commands_site: str | None = None):
@@ -89,16 +90,15 @@ class ListenRole:
         self.dialogue = TOGGLES + (EXTERNAL_DIALOGUE if config.mqtt.dialogue == "external"
                                    else ())
         self.muted = False
-        self._inbox: queue.SimpleQueue[Incoming | None] = queue.SimpleQueue()
+        super().__init__()
         self.runner = MqttRunner(connection or Connection.from_config(config.mqtt),
                                  client_id=f"booth-listen-{config.mqtt.site}",
                                  availability_topic=f"booth/{config.mqtt.site}/listen/availability",
                                  subscriptions=[self.topics.command, self.topics.vocabulary,
                                                 *(kind.topic() for kind in self.dialogue)],
-                                 on_message=self._inbox.put)
+                                 on_message=self.cross)
         factory = listener_factory or open_live_listener
         self.listener = factory(config, self.publish)
-        self._thread = threading.Thread(target=self._loop, name="booth-listen-mqtt", daemon=True)
         self.heard: list = []
 
     def publish(self, message) -> None:
@@ -109,15 +109,12 @@ class ListenRole:
         self.runner.publish(Outgoing(hermes_topic(message), message.to_json()))
 
     def start(self) -> None:
-        self._thread.start()
-        self.runner.start()
+        super().start()
         self.listener.start()
 
-    def stop(self) -> None:
-        self._inbox.put(None)
-        self._thread.join(3)
+    def stop(self, timeout: float = 5.0) -> None:
         self.listener.close()
-        self.runner.stop()
+        super().stop(timeout)
 
     def _loop(self) -> None:
         while (message := self._inbox.get()) is not None:
