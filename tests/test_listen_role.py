@@ -7,9 +7,9 @@ import time
 from dataclasses import replace
 
 import pytest
-
 from booth.roles.listen import ListenRole
 from booth.roles.player import start_player
+
 from tests.conftest import config_with
 from tests.mosquitto import unique_site
 from tests.test_listen import voice_data
@@ -20,19 +20,30 @@ def clip():
     return voice_data() / "w0004.flac"  # "hey jarvis ... next", Piper voice, clean
 
 
+def listening_config(broker, site: str, source: str, **mqtt):
+    """A configuration for `site` on `broker` whose microphone is `source`, with no
+    playback reference."""
+    config = config_with(mqtt={"host": broker.host, "port": broker.port, "site": site, **mqtt})
+    return replace(config, listen=replace(config.listen, source=source, reference="none"))
+
+
+def playing_track(watcher, site: str) -> dict:
+    """The track the player of `site` announces once it plays and has published its
+    vocabulary (so a listener started now hears the library's names)."""
+    track = watcher.wait_for(f"booth/{site}/state",
+                             lambda m: m.json["track"] is not None).json["track"]
+    watcher.wait_for(f"booth/{site}/vocabulary")
+    return track
+
+
 def test_a_spoken_wake_word_and_command_skips_the_track(library_copy, mosquitto_broker,
                                                         mqtt_watcher, clip):
     site = unique_site("ears")
-    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
-                               "site": site})
-    config = replace(config, listen=replace(config.listen, source=f"file:{clip}",
-                                            reference="none"))
+    config = listening_config(mosquitto_broker, site, f"file:{clip}")
     watcher = mqtt_watcher()
     player = start_player(config, library_copy, "null", voice=False)
     try:
-        first = watcher.wait_for(f"booth/{site}/state",
-                                 lambda m: m.json["track"] is not None).json["track"]
-        watcher.wait_for(f"booth/{site}/vocabulary")
+        first = playing_track(watcher, site)
         mark = watcher.mark()
         role = ListenRole(config)
         role.start()
@@ -55,17 +66,12 @@ def test_a_spoken_wake_word_and_command_skips_the_track(library_copy, mosquitto_
 def test_asked_by_voice_what_plays_the_dj_says_it(library_copy, mosquitto_broker,
                                                  mqtt_watcher):
     site = unique_site("asked")
-    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
-                               "site": site})
-    config = replace(config, listen=replace(
-        config.listen, source=f"file:{voice_data() / 'w0084.flac'}",   # "hey jarvis, who
-        reference="none"))                                               # sings this"
+    config = listening_config(mosquitto_broker, site,
+                              f"file:{voice_data() / 'w0084.flac'}")  # "hey jarvis, who sings this"
     watcher = mqtt_watcher()
     player = start_player(config, library_copy, "null", voice=True)
     try:
-        playing = watcher.wait_for(f"booth/{site}/state",
-                                   lambda m: m.json["track"] is not None).json["track"]
-        watcher.wait_for(f"booth/{site}/vocabulary")
+        playing = playing_track(watcher, site)
         mark = watcher.mark()
         role = ListenRole(config)
         role.start()
@@ -87,9 +93,7 @@ def test_asked_by_voice_what_plays_the_dj_says_it(library_copy, mosquitto_broker
 
 def test_a_malformed_dialogue_request_gets_an_error_reply(mosquitto_broker, mqtt_watcher):
     site = unique_site("bad-query")
-    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
-                               "site": site, "dialogue": "external"})
-    config = replace(config, listen=replace(config.listen, source="null", reference="none"))
+    config = listening_config(mosquitto_broker, site, "null", dialogue="external")
     watcher = mqtt_watcher()
     role = ListenRole(config)
     role.start()
@@ -109,9 +113,7 @@ def test_a_malformed_dialogue_request_gets_an_error_reply(mosquitto_broker, mqtt
 def test_a_muted_microphone_acts_on_nothing(library_copy, mosquitto_broker, mqtt_watcher,
                                             clip):
     site = unique_site("muted")
-    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
-                               "site": site})
-    config = replace(config, listen=replace(config.listen, source="null", reference="none"))
+    config = listening_config(mosquitto_broker, site, "null")
     role = ListenRole(config)
     role.start()
     try:

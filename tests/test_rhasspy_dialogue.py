@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from booth.roles.listen import ListenRole
 from booth.roles.player import start_player
-from tests.conftest import config_with
+
 from tests.mosquitto import unique_site
 from tests.test_listen import voice_data
+from tests.test_listen_role import listening_config, playing_track
 
 ROOT = Path(__file__).resolve().parent.parent
 RHASSPY_DIALOGUE = ROOT / ".venv-rhasspy" / "bin" / "rhasspy-dialogue-hermes"
@@ -51,17 +50,12 @@ def rhasspy(mosquitto_broker, tmp_path):
 def test_rhasspys_dialogue_manager_runs_a_session_through_booth(library_copy, mosquitto_broker,
                                                                 mqtt_watcher, rhasspy):
     site = unique_site("rhasspy")
-    config = config_with(mqtt={"host": mosquitto_broker.host, "port": mosquitto_broker.port,
-                               "site": site, "dialogue": "external"})
-    config = replace(config, listen=replace(
-        config.listen, source=f"file:{voice_data() / 'w0084.flac'}",   # "hey jarvis, who
-        reference="none"))                                               # sings this"
+    config = listening_config(mosquitto_broker, site, f"file:{voice_data() / 'w0084.flac'}",
+                              dialogue="external")          # "hey jarvis, who sings this"
     watcher = mqtt_watcher()
     player = start_player(config, library_copy, "null", voice=True)
     try:
-        playing = watcher.wait_for(f"booth/{site}/state",
-                                   lambda m: m.json["track"] is not None).json["track"]
-        watcher.wait_for(f"booth/{site}/vocabulary")
+        playing = playing_track(watcher, site)
         log = rhasspy(site)
         mark = watcher.mark()
         role = ListenRole(config)
