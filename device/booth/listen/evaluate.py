@@ -10,6 +10,11 @@ Reports: intent+slot accuracy per condition (push-to-talk at `press`), rejection
 negatives, wake word recall and false wakes (the whole file, wake word on), listening CPU with
 nobody speaking (with and without music), latency from the end-of-speech decision to the
 intent and from the last word to the intent, and peak memory per recogniser.
+
+The peer, in the same run on the same clips: how Rhasspy hears (its PocketSphinx setup: a
+language model of the command sentences alone, no echo cancellation) — built here with
+Booth's templates and the same acoustic model, since Rhasspy's own PocketSphinx service needs
+pocketsphinx 0.1, which no longer builds on Python 3.11.
 """
 
 from __future__ import annotations
@@ -168,6 +173,20 @@ def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
                                   "expected_wake": clip.wake, "woke": result["wake"]})
 
 
+def rhasspy_like(engines: Engines, vocabulary: Vocabulary,
+                 cache_dir: Path | None = None) -> Engines:
+    """The peer: the same acoustic model with a language model of the commands alone (no
+    background words to catch what is not a command) and no echo canceller."""
+    from booth.intents import load_templates
+    from booth.listen.grammar import LanguageModelSettings
+    from booth.listen.sphinx import PocketSphinxRecognizer
+    recognizer = PocketSphinxRecognizer.build(load_templates(), vocabulary,
+                                              LanguageModelSettings(background_words=0),
+                                              cache_dir=cache_dir)
+    settings = ListenSettings(recognizer="pocketsphinx", echo_canceller="none")
+    return Engines(settings, recognizer, engines.parser, engines.vad, None)
+
+
 def idle_cpu(engines: Engines, clips: list[Clip], seconds: float = 60.0) -> dict[str, float]:
     """CPU seconds per audio second while nobody speaks: the wake word on quiet room audio,
     and on music with its echo cancelled (the music before each clip's press)."""
@@ -244,7 +263,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--recognizer", default="pocketsphinx",
                         choices=("auto", "vosk", "pocketsphinx"))
     parser.add_argument("--echo-canceller", default="speex", choices=("speex", "webrtc", "none"))
-    parser.add_argument("--skip", nargs="*", default=[], choices=("wake", "cpu", "memory"),
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=("wake", "cpu", "memory", "peer"),
                         help="parts to leave out")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
@@ -274,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     if "wake" not in args.skip:
         run_wake(engines, clips, report)
     report.figures["evaluation_cpu_s"] = round(time.process_time() - cpu, 1)
+    if "peer" not in args.skip:
+        peer = Report()
+        run_push_to_talk(rhasspy_like(engines, vocabulary), clips, peer)
+        measured = peer.as_json()
+        report.figures["peer_rhasspy_like"] = {"accuracy": measured["accuracy"],
+                                               "rejection": measured["rejection"]}
     if "cpu" not in args.skip:
         report.figures.update(idle_cpu(engines, clips))
     if "memory" not in args.skip:
@@ -308,6 +334,12 @@ def _print_table(data: dict[str, Any]) -> None:
     for key in ("latency_decision_to_intent_s", "latency_last_word_to_intent_s"):
         if data[key]:
             print(f"  {key:<27}median {data[key]['median']:.3f}  p95 {data[key]['p95']:.3f}")
+    if "peer_rhasspy_like" in data:
+        peer = data["peer_rhasspy_like"]
+        print("peer, Rhasspy-like (commands-only language model, no echo canceller)")
+        for condition, tally in peer["accuracy"].items():
+            print(f"  intent+slots {condition:<14} {pct(tally)}")
+        print(f"  rejection of negatives     {pct(peer['rejection'])}")
     for key in ("idle_cpu_quiet", "idle_cpu_music", "peak_rss_mb", "evaluation_cpu_s",
                 "wall_s"):
         if key in data:
