@@ -15,12 +15,12 @@ import wave
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from rhasspyhermes.asr import AsrError, AsrTextCaptured
 from rhasspyhermes.audioserver import AudioPlayBytes, AudioPlayFinished
 from rhasspyhermes.dialogue import DialogueEndSession
-from rhasspyhermes.asr import AsrError, AsrTextCaptured
 from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
-from rhasspyhermes.wake import HotwordDetected
 from rhasspyhermes.tts import TtsSay, TtsSayFinished
+from rhasspyhermes.wake import HotwordDetected
 
 from booth.mqtt.commands import (
     INTENT_NAMES,
@@ -34,7 +34,12 @@ from booth.mqtt.commands import (
 from booth.mqtt.controller import Controller, PlayerEvent
 from booth.mqtt.homeassistant import discovery_messages
 from booth.mqtt.messages import Incoming, Outgoing
-from booth.mqtt.topics import HA_STATUS, SiteTopics, check_site, hermes_player_subscriptions
+from booth.mqtt.topics import (
+    HA_STATUS,
+    SiteTopics,
+    check_site,
+    hermes_player_subscriptions,
+)
 
 log = logging.getLogger(__name__)
 
