@@ -3,8 +3,8 @@
 A representative third of the clips of every condition (tools/eval-voice runs them all). The
 thresholds sit a little below what was measured on this subset, so a change that makes Booth
 hear worse fails here. On all 184 clips (tools/eval-voice, PocketSphinx, speex canceller):
-intent+slots 80 % clean, 88 % / 77 % / 75 % at 0 / +5 / +10 dB music echo; negatives 12/12
-rejected; wake word 45/50 heard, no false wake in 134 clips; most misses are the espeak voice.
+intent+slots 85 % clean, 94 % / 92 % / 81 % at 0 / +5 / +10 dB music echo; negatives 12/12
+rejected; wake word 47/50 heard, no false wake in 134 clips; every miss is the espeak voice.
 """
 
 from __future__ import annotations
@@ -68,18 +68,20 @@ def test_commands_over_music_are_understood_once_the_echo_is_cancelled(pressed) 
     music = [pressed.accuracy[c] for c in ("music+10", "music+5", "music0")]
     right, total = sum(t.right for t in music), sum(t.total for t in music)
     assert total >= 25
-    assert right / total >= 0.72, pressed.errors                   # measured 0.78
+    assert right / total >= 0.8, pressed.errors                    # measured 0.86
 
 
 def test_without_echo_cancellation_loud_music_drowns_the_commands(engines, clips,
                                                                  pressed) -> None:
-    loud = [c for c in clips if c.condition == "music0"][:12]
+    loud = [c for c in clips if c.condition == "music0"]
     plain = Engines(ListenSettings(echo_canceller="none"), engines.recognizer, engines.parser,
                     engines.vad, None)
     without = Report()
     run_push_to_talk(plain, loud, without)
     missed = {e["file"] for e in pressed.errors}
     with_echo = sum(c.file.name not in missed for c in loud)
+    print(f"music0: {with_echo}/{len(loud)} with the canceller, "
+          f"{without.accuracy['music0'].right} without")
     assert with_echo >= without.accuracy["music0"].right + 4
 
 
@@ -90,7 +92,7 @@ def test_what_is_not_a_command_is_rejected(pressed) -> None:
 
 def test_the_wake_word_is_heard_and_nothing_else_wakes_booth(woken) -> None:
     assert woken.wake_recall.total >= 10
-    assert woken.wake_recall.rate >= 0.8, woken.errors             # measured 0.94
+    assert woken.wake_recall.rate >= 0.85, woken.errors            # measured 1.0
     assert woken.false_wakes.right == 0, woken.errors    # "right" counts the false wakes
 
 

@@ -63,8 +63,8 @@ class Engines:
         templates = templates or load_templates()
         recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
                                      settings.vosk_model, cache_dir=cache_dir)
-        detector = make_wake_word_detector(settings.wake_engine, settings.wake_word) \
-            if wake else None
+        detector = make_wake_word_detector(settings.wake_engine, settings.wake_word,
+                                           settings.wake_threshold) if wake else None
         return cls(settings, recognizer, IntentParser(vocabulary, templates), SpeechVad(),
                    detector)
 

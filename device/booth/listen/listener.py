@@ -286,7 +286,8 @@ class Listener:
         utterance.text, utterance.confidence = transcript.text, transcript.confidence
         intent = None
         if transcript.text and transcript.confidence >= self.min_confidence and not self.external:
-            intent = understand(self.parser, transcript.text)
+            intent = understand(self.parser, transcript.text,
+                                alternatives=transcript.alternatives)
         seconds = (utterance.ended or 0.0) - utterance.started
         messages: list[Message] = [AsrTextCaptured(
             text=transcript.text, likelihood=transcript.confidence, seconds=seconds,

@@ -32,6 +32,8 @@ class Transcript:
     """Words, lowercase, separated by single spaces; empty when nothing was recognised."""
     confidence: float
     """0–1; 1.0 when the engine gives no score."""
+    alternatives: tuple[str, ...] = ()
+    """The engine's runner-up texts, best first (none when it gives no N-best list)."""
 
 
 class Recognizer(Protocol):

@@ -10,7 +10,8 @@ class ListenSettings:
     """The microphone, the wake word, end of speech and the recogniser."""
 
     source: str = "device"
-    """`device`, `device:NAME` (a PyAudio input whose name contains NAME), `file:PATH` or `null`."""
+    """`device`, `device:NAME` (a PyAudio input whose name contains NAME), `file:PATH` (a
+    recording at real time, then silence) or `null`."""
     reference: str = "socket"
     """Where the playback mix comes from for echo cancellation: `socket` (the player's Unix
     socket in the runtime directory), `file:PATH`, or `none`."""
@@ -21,6 +22,9 @@ class ListenSettings:
     wake_word: str = "hey_jarvis"
     """A bundled model: micro: hey_jarvis, okay_nabu, hey_mycroft, alexa; open: hey_jarvis,
     okay_nabu, hey_mycroft, alexa, hey_rhasspy."""
+    wake_threshold: float = 0.0
+    """Score (0–1) above which the wake word counts: lower hears it more readily, higher wakes
+    less by mistake; 0: the engine's default (micro: the model's own cutoff, at most 0.9)."""
     recognizer: str = "auto"
     """`auto` (Vosk if an English Vosk model is installed, else PocketSphinx), `vosk` or
     `pocketsphinx`."""
