@@ -71,6 +71,16 @@ def test_a_name_missing_from_the_dictionary_is_said_as_its_parts() -> None:
     assert lexicon.pronunciations("neoncorridor")[0].startswith("N IY AA N K AO R")
 
 
+def test_british_speakers_may_drop_the_r_but_start_never_sounds_like_stop() -> None:
+    lexicon = Lexicon(non_rhotic=True)
+    assert lexicon.pronunciations("louder") == ("L AW D ER", "L AW D AH")
+    assert "M AO" in lexicon.pronunciations("more")
+    assert "HH IY AH" in lexicon.pronunciations("here")
+    assert lexicon.pronunciations("start") == ("S T AA R T",)
+    assert lexicon.pronunciations("very") == ("V EH R IY",)      # r before a vowel stays
+    assert Lexicon().pronunciations("louder") == ("L AW D ER",)
+
+
 def test_espeak_phonemes_become_arpabet() -> None:
     assert ipa_to_arpabet("ʃˈʌʃ") == "SH AH SH"
     assert ipa_to_arpabet("dˈʌbstɛp") == "D AH B S T EH P"

@@ -31,6 +31,9 @@ _IPA_KEYS = sorted(_IPA, key=len, reverse=True)
 _IGNORED = set("ˈˌːʲ‿-. ")
 MIN_PART = 3
 """A compound is split only into dictionary words of at least this many letters."""
+VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+CENTRING = frozenset("IH IY EH UH UW".split())
+"""Vowels that, losing the r after them, glide to a schwa ("here" → HH IH AH)."""
 
 
 def cmudict_path() -> Path:
@@ -86,14 +89,46 @@ def espeak_pronunciation(word: str) -> str | None:
     return ipa_to_arpabet(ipa) or None
 
 
+def non_rhotic(phones: str) -> str:
+    """A US pronunciation as most of England, Wales and Australia say it: a final ER as a schwa
+    ("louder" L AW D ER → L AW D AH), and no r after a vowel unless a vowel follows ("more"
+    M AO R → M AO, "here" HH IY R → HH IY AH). An r after AA stays: "start" without it is
+    S T AA T, which the US model hears as "stop" (measured: Piper's "stop the music" became
+    "start the music")."""
+    old = phones.split()
+    new: list[str] = []
+    for n, phone in enumerate(old):
+        follows = old[n + 1] if n + 1 < len(old) else None
+        if phone == "ER" and follows is None:
+            new.append("AH")
+        elif (phone == "R" and new and new[-1] in VOWELS and new[-1] != "AA"
+              and follows not in VOWELS):
+            if new[-1] in CENTRING:
+                new.append("AH")
+        else:
+            new.append(phone)
+    return " ".join(new)
+
+
 class Lexicon:
     """Pronunciations for a set of words."""
 
-    def __init__(self, dictionary: str | Path | None = None):
+    def __init__(self, dictionary: str | Path | None = None, non_rhotic: bool = False):
+        """`non_rhotic`: give every word with an r before no vowel a second, r-less
+        pronunciation as well (`non_rhotic()`)."""
         self.dictionary = _cmudict(str(dictionary or cmudict_path()))
+        self.non_rhotic = non_rhotic
 
     def pronunciations(self, word: str) -> tuple[str, ...]:
-        """Every known pronunciation of a word; a guessed one if it is not in the dictionary."""
+        """Every known pronunciation of a word (with the r-less ones when asked); a guessed one
+        if it is not in the dictionary."""
+        found = self._us_pronunciations(word)
+        if not self.non_rhotic:
+            return found
+        extra = [v for v in map(non_rhotic, found) if v not in found]
+        return found + tuple(dict.fromkeys(extra))
+
+    def _us_pronunciations(self, word: str) -> tuple[str, ...]:
         word = word.lower()
         if word in self.dictionary:
             return self.dictionary[word]

@@ -91,8 +91,8 @@ class PocketSphinxRecognizer:
         """Build (or reuse from `cache_dir`) the language model and dictionary, then load."""
         settings = settings or LanguageModelSettings()
         key = hashlib.sha256(repr((templates.templates, sorted(templates.rules.items()),
-                                   templates.fillers, vocabulary.digest, asdict(settings))
-                                  ).encode()).hexdigest()[:16]
+                                   templates.fillers, vocabulary.digest, asdict(settings),
+                                   _builder_digest())).encode()).hexdigest()[:16]
         folder = Path(cache_dir or tempfile.gettempdir()) / f"booth-sphinx-{key}"
         lm, dictionary = folder / "commands.arpa", folder / "commands.dict"
         if not (lm.exists() and dictionary.exists()):
@@ -102,7 +102,8 @@ class PocketSphinxRecognizer:
             arpa = build_arpa(count_ngrams(sentences, settings.order), background,
                               settings.background_weight)
             words = {w for s in sentences for w in s} | (set(background) - {"</s>"})
-            _write_atomically(dictionary, Lexicon().dictionary_text(words))
+            _write_atomically(dictionary, Lexicon(non_rhotic=settings.non_rhotic)
+                              .dictionary_text(words))
             _write_atomically(lm, arpa)
         return cls(lm, dictionary, alternatives, **decoder_options)
 
@@ -137,6 +138,17 @@ class PocketSphinxRecognizer:
                 if len(found) == self._alternatives:
                     break
         return tuple(found)
+
+
+@functools.lru_cache(maxsize=1)
+def _builder_digest() -> str:
+    """A digest of the code that builds the model and dictionary, so that a cached pair from
+    an older Booth is never reused."""
+    from booth.listen import grammar, lexicon
+    digest = hashlib.sha256()
+    for module in (grammar, lexicon):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, text: str) -> None:
