@@ -325,6 +325,23 @@ def names_db(music_dirs, tmp_path_factory) -> Path:
     return path
 
 
+def test_pocketsphinx_is_far_more_confident_of_a_command_than_of_chatter(engines) -> None:
+    from booth.listen.evaluate import read_clips
+    clips = read_clips(voice_data())
+    commands = [c for c in clips if c.intent and c.condition == "clean"
+                and c.voice.startswith("piper")][:8]
+    chatter = [c for c in clips if c.intent is None]
+
+    def confidence(clip) -> float:
+        _, listener = hear(engines, clip.recording, wake=False)
+        return listener.utterances[0].confidence if listener.utterances else 0.0
+
+    sure = sorted(map(confidence, commands))
+    unsure = sorted(map(confidence, chatter))
+    assert all(0.0 <= c <= 1.0 for c in sure + unsure)
+    assert sure[len(sure) // 2] > 10 * unsure[len(unsure) // 2], (sure, unsure)
+
+
 def test_booth_hear_prints_one_json_line_per_recording(tmp_path, capsys, names_db,
                                                        vocabulary) -> None:
     from booth.listen.names import vocabulary_from_db

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from booth.roles.listen import ListenRole
 from booth.roles.player import start_player
+from rhasspyhermes.nlu import NluIntentNotRecognized
 
 from tests.conftest import config_with
 from tests.mosquitto import unique_site
@@ -114,17 +115,16 @@ def test_a_muted_microphone_acts_on_nothing(library_copy, mosquitto_broker, mqtt
                                             clip):
     site = unique_site("muted")
     config = listening_config(mosquitto_broker, site, "null")
+    watcher = mqtt_watcher()
     role = ListenRole(config)
     role.start()
     try:
-        watcher = mqtt_watcher()
+        watcher.wait_for(f"booth/{site}/listen/availability", lambda m: m.payload == b"online")
         watcher.publish(f"booth/{site}/command", {"action": "mute_mic", "on": True})
-        import time
         deadline = time.monotonic() + 10
         while not role.muted and time.monotonic() < deadline:
             time.sleep(0.05)
         assert role.muted
-        from rhasspyhermes.nlu import NluIntentNotRecognized
         role.publish(NluIntentNotRecognized(input="x", site_id=site))
         assert role.heard == []
     finally:

@@ -42,4 +42,7 @@ class ListenSettings:
     speech_threshold: float = 0.5
     """Silero VAD probability above which a 32 ms chunk counts as speech."""
     min_confidence: float = 0.0
-    """Recognitions scored below this (0–1) are reported as not recognised."""
+    """Recognitions scored below this (0–1) are reported as not recognised. PocketSphinx scores
+    the sentence's posterior: median 0.11 for commands heard right, 0.005 for ones heard wrong,
+    0.0002 for speech that is no command; 0.001 turned 6 of 16 wrong intents of the development
+    set into "not recognised", at the cost of 4 of 151 right ones."""

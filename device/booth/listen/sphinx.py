@@ -79,7 +79,6 @@ class PocketSphinxRecognizer:
                                              lm=str(language_model), dict=str(dictionary),
                                              loglevel="FATAL",
                                              **(DECODER_OPTIONS | decoder_options))
-        self._logmath = self._decoder.get_logmath()
         self._alternatives = alternatives
         self._open = False
 
@@ -122,7 +121,7 @@ class PocketSphinxRecognizer:
         hypothesis = self._decoder.hyp()
         if hypothesis is None or not hypothesis.hypstr.strip():
             return Transcript("", 0.0)
-        confidence = min(1.0, self._logmath.exp(hypothesis.prob))
+        confidence = round(min(1.0, max(0.0, hypothesis.prob)), 4)   # already linear
         text = " ".join(hypothesis.hypstr.split())
         return Transcript(text, confidence, self._runner_ups(text))
 
