@@ -64,6 +64,12 @@ def test_clean_commands_are_understood(pressed) -> None:
     assert pressed.accuracy["clean"].rate >= 0.75, pressed.errors   # measured 0.82
 
 
+def test_a_natural_voice_is_understood_nearly_always(pressed) -> None:
+    piper = pressed.accuracy_by_voice["piper"]
+    assert piper.total >= 30
+    assert piper.rate >= 0.95, pressed.errors                      # measured 1.0
+
+
 def test_commands_over_music_are_understood_once_the_echo_is_cancelled(pressed) -> None:
     music = [pressed.accuracy[c] for c in ("music+10", "music+5", "music0")]
     right, total = sum(t.right for t in music), sum(t.total for t in music)

@@ -6,7 +6,7 @@ The voice set is a folder with `manifest.jsonl` (see /work/shared/data/voice/REA
 per clip the file, intent and slots expected (null for a negative), the condition, whether
 the wake word is in it, the push-to-talk press time and the playback reference.
 
-Reports: intent+slot accuracy per condition (push-to-talk at `press`), rejection of
+Reports: intent+slot accuracy per condition and per voice (push-to-talk at `press`), rejection of
 negatives, wake word recall and false wakes (the whole file, wake word on), listening CPU with
 nobody speaking (with and without music), latency from the end-of-speech decision to the
 intent and from the last word to the intent, and peak memory per recogniser.
@@ -98,6 +98,8 @@ class Report:
     """Everything measured."""
 
     accuracy: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    accuracy_by_voice: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    wake_recall_by_voice: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     rejection: Tally = field(default_factory=Tally)
     wake_recall: Tally = field(default_factory=Tally)
     wake_to_intent: Tally = field(default_factory=Tally)
@@ -118,6 +120,10 @@ class Report:
         return {
             "accuracy": {k: v.as_json() for k, v in sorted(self.accuracy.items())}
             | {"all": commands.as_json()},
+            "accuracy_by_voice": {k: v.as_json()
+                                  for k, v in sorted(self.accuracy_by_voice.items())},
+            "wake_recall_by_voice": {k: v.as_json()
+                                     for k, v in sorted(self.wake_recall_by_voice.items())},
             "rejection": self.rejection.as_json(),
             "wake_recall": self.wake_recall.as_json(),
             "wake_to_intent": self.wake_to_intent.as_json(),
@@ -127,6 +133,12 @@ class Report:
             **self.figures,
             "errors": self.errors,
         }
+
+
+def voice_family(voice: str) -> str:
+    """The engine a clip's voice comes from: "piper:1.15" → piper, "espeak:en-gb+f2:s160" →
+    espeak; a voice set's other labels as they are."""
+    return voice.split(":", 1)[0] or "unknown"
 
 
 def _matches(clip: Clip, result: dict[str, Any]) -> bool:
@@ -144,6 +156,7 @@ def run_push_to_talk(engines: Engines, clips: Iterable[Clip], report: Report) ->
             report.rejection.add(ok)
         else:
             report.accuracy[clip.condition].add(ok)
+            report.accuracy_by_voice[voice_family(clip.voice)].add(ok)
         if not ok:
             report.errors.append({"file": clip.file.name, "mode": "press",
                                   "condition": clip.condition, "voice": clip.voice,
@@ -164,6 +177,7 @@ def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
         result, _ = hear(engines, clip.recording, wake=True)
         if clip.wake:
             report.wake_recall.add(result["wake"])
+            report.wake_recall_by_voice[voice_family(clip.voice)].add(result["wake"])
             report.wake_to_intent.add(result["wake"] and _matches(clip, result))
         else:
             report.false_wakes.add(result["wake"])
@@ -327,8 +341,12 @@ def _print_table(data: dict[str, Any]) -> None:
     print(f"recogniser {data['recognizer']}, echo canceller {data['echo_canceller']}")
     for condition, tally in data["accuracy"].items():
         print(f"  intent+slots {condition:<14} {pct(tally)}")
+    for voice, tally in data["accuracy_by_voice"].items():
+        print(f"  intent+slots, voice {voice:<7} {pct(tally)}")
     print(f"  rejection of negatives     {pct(data['rejection'])}")
     print(f"  wake recall                {pct(data['wake_recall'])}")
+    for voice, tally in data["wake_recall_by_voice"].items():
+        print(f"  wake recall, voice {voice:<8} {pct(tally)}")
     print(f"  wake → right intent        {pct(data['wake_to_intent'])}")
     print(f"  false wakes                {pct(data['false_wakes'])}")
     for key in ("latency_decision_to_intent_s", "latency_last_word_to_intent_s"):
