@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from rhasspyhermes.asr import AsrTextCaptured
 from rhasspyhermes.audioserver import AudioPlayBytes, AudioPlayFinished
 from rhasspyhermes.dialogue import DialogueEndSession
 from rhasspyhermes.intent import Intent
-from rhasspyhermes.nlu import NluIntent, Slot
+from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized, Slot
 from rhasspyhermes.tts import TtsSay, TtsSayFinished
 
 from booth.mqtt import commands as c
@@ -44,10 +45,12 @@ class Rig:
         return self.send(TOPICS.command, body)
 
 
-def rig(*, satellites: tuple[str, ...] = (), parser: Any = None, hold_speech: bool = True) -> Rig:
+def rig(*, satellites: tuple[str, ...] = (), parser: Any = None, hold_speech: bool = True,
+        dialogue: str = "booth") -> Rig:
     controller = FakeController(hold_speech=hold_speech)
     later: list[Outgoing] = []
-    handler = PlayerHandler(SITE, controller, parser, satellites=satellites, later=later.extend)
+    handler = PlayerHandler(SITE, controller, parser, satellites=satellites, later=later.extend,
+                            dialogue=dialogue)
     handler.startup()
     return Rig(handler, controller, later)
 
@@ -129,6 +132,35 @@ def test_an_intent_without_a_session_speaks_its_answer_itself() -> None:
     out = r.send(NluIntent.topic(intent_name="WhatIsPlaying"), intent("WhatIsPlaying"))
     assert on(out, DialogueEndSession.topic()) == []
     assert r.controller.said == ["This is Nebula by Maxstack"]
+
+
+def heard(r: Rig, text: str, session: str, *, site: str = SITE) -> None:
+    """Booth's listener on `site` heard `text` in `session` and found no command in it."""
+    r.send(AsrTextCaptured.topic(), AsrTextCaptured(text=text, likelihood=0.01, seconds=1.0,
+                                                    site_id=site, session_id=session).payload())
+    r.send(NluIntentNotRecognized.topic(),
+           NluIntentNotRecognized(input=text, site_id=site, session_id=session).payload())
+
+
+def test_words_that_are_no_command_get_a_spoken_sorry_in_booths_own_session() -> None:
+    r = rig()
+    heard(r, "the weather is nice", "s-1")
+    heard(r, "what a day", "s-2")
+    assert len(r.controller.said) == 2
+    assert r.controller.said[0].startswith("Sorry")
+    assert r.controller.said[0] != r.controller.said[1]       # not the same words every time
+
+
+def test_silence_after_a_press_and_other_managers_sessions_get_no_sorry() -> None:
+    r = rig()
+    heard(r, "", "s-1")                                      # pressed, said nothing
+    heard(r, "the weather is nice", "s-2", site="attic")     # another speaker's session
+    r.send(NluIntentNotRecognized.topic(),                   # a session Booth did not run
+           NluIntentNotRecognized(input="hm", site_id=SITE, session_id="s-3").payload())
+    assert r.controller.said == []
+    external = rig(dialogue="external")                      # Rhasspy's manager answers
+    heard(external, "the weather is nice", "s-4")
+    assert external.controller.said == []
 
 
 def test_an_intent_with_a_bad_slot_apologises_and_ends_the_session() -> None:

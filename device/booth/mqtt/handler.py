@@ -44,6 +44,9 @@ from booth.mqtt.topics import (
 log = logging.getLogger(__name__)
 
 ERROR_PAYLOAD_CHARS = 2000
+NOT_CAUGHT = ("Sorry, I didn't catch that.", "Sorry, say that again?",
+              "I missed that one, sorry.")
+"""What the DJ says, in turn, when someone spoke to Booth and it understood no command."""
 """Longer rejected payloads are cut to this many characters in the error message."""
 
 
@@ -110,6 +113,7 @@ class PlayerHandler:
             collections.deque(maxlen=32) if dialogue == "booth" else None)
         """Sessions Booth's own listener ran (built-in dialogue): their answers are spoken
         here, since no dialogue manager will act on an ``endSession``."""
+        self._not_caught = 0
 
     # -- what the service asks for ---------------------------------------------------------
 
@@ -146,7 +150,8 @@ class PlayerHandler:
         return []
 
     def _on_listening(self, message: Incoming, started: bool) -> list[Outgoing]:
-        """Duck the music while someone on our sites talks to Booth; back up after."""
+        """Duck the music while someone on our sites talks to Booth; back up after. When
+        Booth's own session heard words but no command, the DJ says so."""
         try:
             body = json.loads(message.payload)
             site, session = body.get("siteId", "default"), body.get("sessionId")
@@ -157,6 +162,10 @@ class PlayerHandler:
             self._own_sessions.append(session)
         if site in self.sites and hasattr(self.controller, "listening"):
             self.controller.listening(started)
+        if (message.topic == NluIntentNotRecognized.topic() and body.get("input")
+                and self._own_sessions is not None and session in self._own_sessions):
+            self.controller.say(NOT_CAUGHT[self._not_caught % len(NOT_CAUGHT)], _no_op)
+            self._not_caught += 1
         return []
 
     def state(self, *, force: bool = False) -> list[Outgoing]:
