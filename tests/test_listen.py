@@ -360,6 +360,20 @@ def test_booth_hear_prints_one_json_line_per_recording(tmp_path, capsys, names_d
     assert lines[0]["intent"] == "NextTrack" and lines[0]["wake"] is False
 
 
+def test_booth_hear_without_a_library_knows_the_names_of_the_music_booth_would_play(
+        tmp_path, capsys) -> None:
+    (tmp_path / "Music").mkdir()
+    config = tmp_path / "booth.toml"
+    config.write_text(f'[library]\nmusic_dirs = ["{tmp_path / "Music"}"]\n')
+    clip = voice_data() / "c0130.flac"          # "play something by neon corridor"
+    assert _hear_cli(["hear", "--config", str(config), "--db", str(tmp_path / "none.db"),
+                      "--no-wake", "--press", "0.2", str(clip)]) == 0
+    captured = capsys.readouterr()
+    (line,) = [json.loads(text) for text in captured.out.splitlines()]
+    assert (line["intent"], line["slots"]) == ("PlayMusic", {"artist": "NeonCorridor"})
+    assert "no library database" in captured.err and "/usr/share/games" in captured.err
+
+
 def test_booth_hear_names_a_missing_recording(tmp_path) -> None:
     with pytest.raises(SystemExit, match="no such file: .*absent.wav"):
         _hear_cli(["hear", "--db", str(tmp_path / "x.db"), str(tmp_path / "absent.wav")])

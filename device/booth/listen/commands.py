@@ -58,6 +58,22 @@ def library_vocabulary(config: Config) -> Vocabulary:
     return vocabulary_from_db(path)
 
 
+def hearing_vocabulary(config: Config) -> Vocabulary:
+    """For `booth hear`: the scanned library's names; without a database, those in the tags
+    of the music `booth run` would play (the configured folders, else Debian's game music)."""
+    from booth.cli import default_music_dirs
+    from booth.listen.names import vocabulary_from_db, vocabulary_from_folders
+
+    path = config.db_path()
+    if path.exists():
+        return vocabulary_from_db(path)
+    dirs = default_music_dirs(config)
+    where = ", ".join(dirs) if dirs else "no music folder"
+    print(f"booth hear: no library database at {path}: names from the tags in {where} "
+          "(`booth scan` or --db for a scanned library)", file=sys.stderr)
+    return vocabulary_from_folders(dirs) if dirs else Vocabulary.empty()
+
+
 def open_live_listener(config: Config, publish, vocabulary: Vocabulary | None = None):
     """For `booth serve listen`: the microphone listener on this host, publishing Hermes
     messages through `publish`. Without `vocabulary`, the configured library's names (a
@@ -101,7 +117,7 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
               [str(r.reference) for r in recordings if r.reference and not r.reference.exists()]
     if missing:
         raise SystemExit("booth hear: no such file: " + ", ".join(missing))
-    engines = Engines.load(settings, library_vocabulary(config), wake=not args.no_wake,
+    engines = Engines.load(settings, hearing_vocabulary(config), wake=not args.no_wake,
                            cache_dir=config_mod.state_dir() / "listen")
     failed = 0
     for result in hear_all(engines, recordings, wake=not args.no_wake):
