@@ -46,27 +46,20 @@ def listen_settings(config: Config) -> ListenSettings:
     return getattr(config, "listen", None) or ListenSettings()
 
 
-def library_vocabulary(config: Config) -> Vocabulary:
-    """The names of the configured library, or genres and moods only without one."""
-    from booth.listen.names import vocabulary_from_db
-
-    path = config.db_path()
-    if not path.exists():
-        print(f"booth hear: no library database at {path}: artist, album and title names "
-              "are not in the grammar (use --db)", file=sys.stderr)
-        return Vocabulary.empty()
-    return vocabulary_from_db(path)
-
-
-def hearing_vocabulary(config: Config) -> Vocabulary:
-    """For `booth hear`: the scanned library's names; without a database, those in the tags
-    of the music `booth run` would play (the configured folders, else Debian's game music)."""
-    from booth.cli import default_music_dirs
+def library_vocabulary(config: Config, from_tags: bool = False) -> Vocabulary:
+    """The names of the configured library. Without a database: with `from_tags` (for `booth
+    hear`), those in the tags of the music `booth run` would play (the configured folders,
+    else Debian's game music); else genres and moods only."""
     from booth.listen.names import vocabulary_from_db, vocabulary_from_folders
 
     path = config.db_path()
     if path.exists():
         return vocabulary_from_db(path)
+    if not from_tags:
+        print(f"booth hear: no library database at {path}: artist, album and title names "
+              "are not in the grammar (use --db)", file=sys.stderr)
+        return Vocabulary.empty()
+    from booth.cli import default_music_dirs
     dirs = default_music_dirs(config)
     where = ", ".join(dirs) if dirs else "no music folder"
     print(f"booth hear: no library database at {path}: names from the tags in {where} "
@@ -117,7 +110,7 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
               [str(r.reference) for r in recordings if r.reference and not r.reference.exists()]
     if missing:
         raise SystemExit("booth hear: no such file: " + ", ".join(missing))
-    engines = Engines.load(settings, hearing_vocabulary(config), wake=not args.no_wake,
+    engines = Engines.load(settings, library_vocabulary(config, from_tags=True), wake=not args.no_wake,
                            cache_dir=config_mod.state_dir() / "listen")
     failed = 0
     for result in hear_all(engines, recordings, wake=not args.no_wake):

@@ -127,9 +127,9 @@ class PocketSphinxRecognizer:
 
     def _runner_ups(self, best: str) -> tuple[str, ...]:
         """Up to `alternatives` distinct texts after `best` from the N-best list."""
-        found: list[str] = []
         if self._alternatives <= 0:
             return ()
+        found: list[str] = []
         for hypothesis in itertools.islice(self._decoder.nbest(), NBEST_SEARCH):
             text = " ".join((getattr(hypothesis, "hypstr", None) or "").split())
             if text and text != best and text not in found:

@@ -47,10 +47,7 @@ def understand(parser: IntentParser, text: str, max_trim: int = MAX_TRIM,
     for rank, candidate in enumerate([text, *alternatives]):
         intent = _understand_one(parser, candidate, max_trim)
         if intent is not None:
-            if rank:
-                intent = replace(intent, confidence=round(intent.confidence
-                                                          * RANK_PENALTY ** rank, 3))
-            return intent
+            return _lowered(intent, RANK_PENALTY ** rank) if rank else intent
     return None
 
 
@@ -66,8 +63,8 @@ def _understand_one(parser: IntentParser, text: str, max_trim: int) -> Intent | 
     if len(words) < 2:
         return None
     for dropped in range(1, max_trim + 1):
+        penalty = TRIM_PENALTY ** dropped
         for kept in _trimmed(words, dropped):
-            penalty = TRIM_PENALTY ** dropped
             if (intent := parser.parse(" ".join(kept))) is not None:
                 return _lowered(intent, penalty)
             for variant in sound_alike_variants(kept):

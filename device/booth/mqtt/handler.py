@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import io
+import itertools
 import json
 import logging
 import wave
@@ -44,10 +45,10 @@ from booth.mqtt.topics import (
 log = logging.getLogger(__name__)
 
 ERROR_PAYLOAD_CHARS = 2000
+"""Longer rejected payloads are cut to this many characters in the error message."""
 NOT_CAUGHT = ("Sorry, I didn't catch that.", "Sorry, say that again?",
               "I missed that one, sorry.")
 """What the DJ says, in turn, when someone spoke to Booth and it understood no command."""
-"""Longer rejected payloads are cut to this many characters in the error message."""
 
 
 class ParsedIntent(Protocol):
@@ -113,7 +114,7 @@ class PlayerHandler:
             collections.deque(maxlen=32) if dialogue == "booth" else None)
         """Sessions Booth's own listener ran (built-in dialogue): their answers are spoken
         here, since no dialogue manager will act on an ``endSession``."""
-        self._not_caught = 0
+        self._not_caught = itertools.cycle(NOT_CAUGHT)
 
     # -- what the service asks for ---------------------------------------------------------
 
@@ -164,8 +165,7 @@ class PlayerHandler:
             self.controller.listening(started)
         if (message.topic == NluIntentNotRecognized.topic() and body.get("input")
                 and self._own_sessions is not None and session in self._own_sessions):
-            self.controller.say(NOT_CAUGHT[self._not_caught % len(NOT_CAUGHT)], _no_op)
-            self._not_caught += 1
+            self.controller.say(next(self._not_caught), _no_op)
         return []
 
     def state(self, *, force: bool = False) -> list[Outgoing]:
