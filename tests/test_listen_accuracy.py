@@ -88,7 +88,11 @@ def test_pocketsphinx_hands_over_distinct_runner_ups(tmp_path) -> None:
 # -- the wake word -----------------------------------------------------------------------------
 
 def test_the_wake_word_cutoff_is_eased_but_can_be_set() -> None:
-    from booth.listen.wake import MICRO_CUTOFF, MicroWakeWordDetector, make_wake_word_detector
+    from booth.listen.wake import (
+        MICRO_CUTOFF,
+        MicroWakeWordDetector,
+        make_wake_word_detector,
+    )
     assert MicroWakeWordDetector("hey_jarvis").cutoff == MICRO_CUTOFF
     assert MicroWakeWordDetector("okay_nabu").cutoff <= MICRO_CUTOFF   # never raised
     assert make_wake_word_detector("micro", "hey_jarvis", 0.95).cutoff == 0.95

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import io
-import time
 import json
+import time
 import wave
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from rhasspyhermes.asr import AsrTextCaptured
-from rhasspyhermes.audioserver import AudioPlayBytes, AudioPlayFinished
-from rhasspyhermes.dialogue import DialogueEndSession
-from rhasspyhermes.intent import Intent
-from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized, Slot
-from rhasspyhermes.tts import TtsSay, TtsSayFinished
-
 from booth.mqtt import commands as c
 from booth.mqtt.controller import PlayerEvent
 from booth.mqtt.fake import FakeController
 from booth.mqtt.handler import PlayerHandler
 from booth.mqtt.messages import Incoming, Outgoing
 from booth.mqtt.topics import HA_STATUS, SiteTopics, check_site
+from rhasspyhermes.asr import AsrTextCaptured
+from rhasspyhermes.audioserver import AudioPlayBytes, AudioPlayFinished
+from rhasspyhermes.dialogue import DialogueEndSession
+from rhasspyhermes.intent import Intent
+from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized, Slot
+from rhasspyhermes.tts import TtsSay, TtsSayFinished
 
 SITE = "kitchen"
 TOPICS = SiteTopics(SITE)
