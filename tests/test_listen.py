@@ -81,6 +81,15 @@ def test_british_speakers_may_drop_the_r_but_start_never_sounds_like_stop() -> N
     assert Lexicon().pronunciations("louder") == ("L AW D ER",)
 
 
+def test_scots_may_raise_the_vowel_of_down_as_well_as_drop_an_r() -> None:
+    lexicon = Lexicon(non_rhotic=True, raised_mouth=True)
+    assert lexicon.pronunciations("down") == ("D AW N", "D AH UW N")
+    assert lexicon.pronunciations("louder") == ("L AW D ER", "L AW D AH", "L AH UW D ER",
+                                                "L AH UW D AH")
+    assert lexicon.pronunciations("play") == ("P L EY",)
+    assert Lexicon().pronunciations("down") == ("D AW N",)
+
+
 def test_espeak_phonemes_become_arpabet() -> None:
     assert ipa_to_arpabet("ʃˈʌʃ") == "SH AH SH"
     assert ipa_to_arpabet("dˈʌbstɛp") == "D AH B S T EH P"

@@ -110,23 +110,33 @@ def non_rhotic(phones: str) -> str:
     return " ".join(new)
 
 
+def raised_mouth(phones: str) -> str:
+    """A US pronunciation with the MOUTH vowel as Scots and many Canadians say it, starting
+    from a central vowel ("down" D AW N → D AH UW N; espeak-ng's Scottish voice says dʌʉn)."""
+    return " ".join("AH UW" if phone == "AW" else phone for phone in phones.split())
+
+
 class Lexicon:
     """Pronunciations for a set of words."""
 
-    def __init__(self, dictionary: str | Path | None = None, non_rhotic: bool = False):
+    def __init__(self, dictionary: str | Path | None = None, non_rhotic: bool = False,
+                 raised_mouth: bool = False):
         """`non_rhotic`: give every word with an r before no vowel a second, r-less
-        pronunciation as well (`non_rhotic()`)."""
+        pronunciation as well (`non_rhotic()`); `raised_mouth`: every word with the vowel of
+        "out", one with that vowel raised as well (`raised_mouth()`)."""
         self.dictionary = _cmudict(str(dictionary or cmudict_path()))
         self.non_rhotic = non_rhotic
+        self.raised_mouth = raised_mouth
 
     def pronunciations(self, word: str) -> tuple[str, ...]:
-        """Every known pronunciation of a word (with the r-less ones when asked); a guessed one
-        if it is not in the dictionary."""
+        """Every known pronunciation of a word (with the accents' variants when asked); a
+        guessed one if it is not in the dictionary."""
         found = self._us_pronunciations(word)
-        if not self.non_rhotic:
-            return found
-        extra = [v for v in map(non_rhotic, found) if v not in found]
-        return found + tuple(dict.fromkeys(extra))
+        accents = ([non_rhotic] if self.non_rhotic else []) + (
+            [raised_mouth] if self.raised_mouth else [])
+        for accent in accents:
+            found += tuple(dict.fromkeys(v for v in map(accent, found) if v not in found))
+        return found
 
     def _us_pronunciations(self, word: str) -> tuple[str, ...]:
         word = word.lower()

@@ -101,8 +101,9 @@ class PocketSphinxRecognizer:
             arpa = build_arpa(count_ngrams(sentences, settings.order), background,
                               settings.background_weight)
             words = {w for s in sentences for w in s} | (set(background) - {"</s>"})
-            _write_atomically(dictionary, Lexicon(non_rhotic=settings.non_rhotic)
-                              .dictionary_text(words))
+            lexicon = Lexicon(non_rhotic=settings.non_rhotic,
+                              raised_mouth=settings.raised_mouth)
+            _write_atomically(dictionary, lexicon.dictionary_text(words))
             _write_atomically(lm, arpa)
         return cls(lm, dictionary, alternatives, **decoder_options)
 
