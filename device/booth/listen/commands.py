@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,8 @@ from booth import config as config_mod
 from booth.config import Config
 from booth.intents import Vocabulary
 from booth.listen.settings import ListenSettings
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction,
@@ -49,15 +52,16 @@ def listen_settings(config: Config) -> ListenSettings:
 def library_vocabulary(config: Config, from_tags: bool = False) -> Vocabulary:
     """The names of the configured library. Without a database: with `from_tags` (for `booth
     hear`), those in the tags of the music `booth run` would play (the configured folders,
-    else Debian's game music); else genres and moods only."""
+    else Debian's game music); else (the live listener) genres and moods only, until the
+    player role publishes its library's names over MQTT."""
     from booth.listen.names import vocabulary_from_db, vocabulary_from_folders
 
     path = config.db_path()
     if path.exists():
         return vocabulary_from_db(path)
     if not from_tags:
-        print(f"booth hear: no library database at {path}: artist, album and title names "
-              "are not in the grammar (use --db)", file=sys.stderr)
+        log.info("no library database at %s: artist, album and title names join the grammar "
+                 "when the player role publishes them", path)
         return Vocabulary.empty()
     from booth.cli import default_music_dirs
     dirs = default_music_dirs(config)
