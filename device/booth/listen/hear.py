@@ -64,7 +64,8 @@ class Engines:
         recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
                                      settings.vosk_model, cache_dir=cache_dir)
         detector = make_wake_word_detector(settings.wake_engine, settings.wake_word,
-                                           settings.wake_threshold) if wake else None
+                                           settings.wake_threshold,
+                                           settings.wake_quick_ear) if wake else None
         return cls(settings, recognizer, IntentParser(vocabulary, templates), SpeechVad(),
                    detector)
 
