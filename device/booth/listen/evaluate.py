@@ -185,6 +185,11 @@ def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
             report.errors.append({"file": clip.file.name, "mode": "wake",
                                   "condition": clip.condition, "voice": clip.voice,
                                   "expected_wake": clip.wake, "woke": result["wake"]})
+        elif clip.wake and not _matches(clip, result):
+            report.errors.append({"file": clip.file.name, "mode": "wake",
+                                  "condition": clip.condition, "voice": clip.voice,
+                                  "expected": clip.intent, "heard": result["text"],
+                                  "intent": result["intent"], "slots": result["slots"]})
 
 
 def rhasspy_like(engines: Engines, vocabulary: Vocabulary,
