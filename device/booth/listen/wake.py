@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
+import soxr
 
 MICRO_CUTOFF = 0.9
 """Highest microWakeWord cutoff Booth uses (on the mean of the model's last five scores):
@@ -80,7 +81,6 @@ class _MicroEar:
         return heard
 
     def reset(self) -> None:
-        import soxr
         self._model.reset()
         self._features.reset()
         if self.speed != 1.0:
