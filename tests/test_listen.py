@@ -8,6 +8,7 @@ import json
 import math
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +57,14 @@ def vocabulary(music_dirs) -> Vocabulary:
     return vocabulary_from_folders(music_dirs)
 
 
+def _engines_cache(tmp_path_factory) -> Path:
+    """Where the session's engines keep their language model."""
+    return tmp_path_factory.getbasetemp() / "listen-cache"
+
+
 @pytest.fixture(scope="session")
 def engines(vocabulary, tmp_path_factory) -> Engines:
-    cache = tmp_path_factory.getbasetemp() / "listen-cache"
+    cache = _engines_cache(tmp_path_factory)
     return Engines.load(ListenSettings(recognizer="pocketsphinx"), vocabulary, wake=True,
                         cache_dir=cache)
 
@@ -509,6 +515,62 @@ def test_new_library_names_reach_a_running_listener(engines, tmp_path) -> None:
     live.run()                                            # swaps between two blocks
     assert live.listener.parser.parse("play zorblax").slots == {"artist": "Zorblax"}
     assert live.listener.recognizer is not engines.recognizer
+
+
+def _means(text: str) -> np.ndarray:
+    return np.array([float(n) for n in text.split(",")])
+
+
+def test_new_library_names_keep_what_the_recogniser_learnt_of_the_room(engines,
+                                                                       tmp_path) -> None:
+    from booth.listen.live import LiveListener
+    from booth.listen.sources import NullSource
+    live = LiveListener(engines.listener(echo=False, wake=False), NullSource(0.2, paced=False),
+                        None, [].append, engines, tmp_path)
+    hear(engines, Recording(voice_data() / "c0002.flac"), wake=False)   # it has heard someone
+    learnt = engines.recognizer.cepstral_mean
+    live.set_vocabulary(Vocabulary.build(artists=["Zorblax"]))
+    live.run()
+    assert live.listener.recognizer is not engines.recognizer
+    assert np.allclose(_means(live.listener.recognizer.cepstral_mean), _means(learnt),
+                       atol=1e-3)
+    assert not np.allclose(_means(learnt)[:3], [40, 3, -1])     # not the model's first guess
+
+
+def test_what_the_recogniser_learnt_of_the_room_outlives_a_restart(
+        engines, vocabulary, tmp_path, tmp_path_factory) -> None:
+    from booth.listen.live import CEPSTRAL_MEAN_FILE, LiveListener
+    cache = tmp_path / "listen"
+    shutil.copytree(_engines_cache(tmp_path_factory), cache)   # the language model, built
+    settings = ListenSettings(recognizer="pocketsphinx", reference="none",
+                              source=f"file:{voice_data() / 'c0002.flac'}")
+    published: list = []
+    first = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
+    first.press()
+    first.start()
+    deadline = time.monotonic() + 30
+    while not any(isinstance(m, NluIntent) for m in published) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.close()
+    assert published[-1].intent.intent_name == "NextTrack"
+    saved = _means((cache / CEPSTRAL_MEAN_FILE).read_text(encoding="utf-8"))
+    assert saved.shape == (13,) and not np.allclose(saved[:3], [40, 3, -1])
+    again = LiveListener.open(settings, vocabulary, [].append, cache_dir=cache)
+    assert np.allclose(_means(again.listener.recognizer.cepstral_mean), saved, atol=1e-3)
+    again.close()
+
+
+def test_a_damaged_saved_cepstral_mean_is_ignored(engines, vocabulary, tmp_path,
+                                                  tmp_path_factory, caplog) -> None:
+    from booth.listen.live import CEPSTRAL_MEAN_FILE, LiveListener
+    cache = tmp_path / "listen"
+    shutil.copytree(_engines_cache(tmp_path_factory), cache)
+    (cache / CEPSTRAL_MEAN_FILE).write_text("41,oops\n", encoding="utf-8")
+    settings = ListenSettings(recognizer="pocketsphinx", reference="none", source="null")
+    live = LiveListener.open(settings, vocabulary, [].append, cache_dir=cache)
+    assert _means(live.listener.recognizer.cepstral_mean)[:3].tolist() == [40, 3, -1]
+    assert "13 comma-separated numbers" in caplog.text
+    live.close()
 
 
 def test_an_unknown_microphone_source_is_a_clear_error() -> None:

@@ -28,6 +28,10 @@ from booth.listen.sources import Source, open_source
 
 log = logging.getLogger(__name__)
 
+CEPSTRAL_MEAN_FILE = "cepstral-mean.txt"
+"""In the cache folder: the recogniser's cepstral mean when listening last stopped, so that
+the first request after a restart is heard as well as the later ones."""
+
 
 class LiveListener:
     """Runs a Listener on a microphone source with the playback reference."""
@@ -64,6 +68,8 @@ class LiveListener:
         source = open_source(settings.source)
         listener = engines.listener(echo=reference is not None, wake=True, site_id=site_id,
                                     dialogue=dialogue)
+        if cache_dir is not None:
+            _restore_cepstral_mean(listener.recognizer, Path(cache_dir) / CEPSTRAL_MEAN_FILE)
         return cls(listener, source, reference, publish, engines, cache_dir)
 
     def start(self) -> None:
@@ -113,6 +119,7 @@ class LiveListener:
         with self._swap_lock:
             swap, self._swap = self._swap, None
         if swap is not None and not self.listener.listening:
+            _carry_cepstral_mean(self.listener.recognizer, swap[0])
             self.listener.recognizer, self.listener.parser = swap
         elif swap is not None:                          # mid-utterance: after it
             with self._swap_lock:
@@ -139,3 +146,35 @@ class LiveListener:
         self.source.close()
         if self.reference is not None:
             self.reference.close()
+        if self.cache_dir is not None:
+            _save_cepstral_mean(self.listener.recognizer,
+                                Path(self.cache_dir) / CEPSTRAL_MEAN_FILE)
+
+
+def _carry_cepstral_mean(old, new) -> None:
+    """A new recogniser (new names in the grammar) starts from what the old one learnt."""
+    mean = getattr(old, "cepstral_mean", None)
+    if mean is not None and hasattr(new, "cepstral_mean"):
+        new.cepstral_mean = mean
+
+
+def _restore_cepstral_mean(recognizer, path: Path) -> None:
+    if not hasattr(recognizer, "cepstral_mean") or not path.exists():
+        return
+    try:
+        recognizer.cepstral_mean = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as error:
+        log.warning("starting from the model's cepstral mean: %s: %s", path, error)
+
+
+def _save_cepstral_mean(recognizer, path: Path) -> None:
+    mean = getattr(recognizer, "cepstral_mean", None)
+    if mean is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(mean + "\n", encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        log.warning("could not keep the cepstral mean in %s: %s", path, error)
