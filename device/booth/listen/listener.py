@@ -51,6 +51,8 @@ DIALOGUES = ("booth", "external")
 AWAIT_START = 10.0
 """Seconds of audio kept after a wake word or press while an external dialogue manager has
 not yet asked to listen; after that the wake is forgotten."""
+UTTERANCES_KEPT = 100
+"""The latest utterances `utterances` keeps (a listener runs for months)."""
 PUSH_TO_TALK = "push-to-talk"
 """The customData of a session a press asks an external dialogue manager for."""
 
@@ -100,7 +102,8 @@ class Listener:
         self.max_echo_share = max_echo_share
         self.external = dialogue == "external"
         self.clock = clock
-        self.utterances: list[Utterance] = []
+        self.utterances: collections.deque[Utterance] = collections.deque(
+            maxlen=UTTERANCES_KEPT)
         self.hotword_off: set[str] = set()
         """Reasons the wake word is switched off (`hermes/hotword/toggleOff`); on when empty."""
         self.asr_off: set[str] = set()

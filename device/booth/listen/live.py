@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from rhasspyhermes.asr import AsrTextCaptured
 from rhasspyhermes.base import Message
 
 from booth.intents import Vocabulary
@@ -29,8 +30,8 @@ from booth.listen.sources import Source, open_source
 log = logging.getLogger(__name__)
 
 CEPSTRAL_MEAN_FILE = "cepstral-mean.txt"
-"""In the cache folder: the recogniser's cepstral mean when listening last stopped, so that
-the first request after a restart is heard as well as the later ones."""
+"""In the cache folder: the recogniser's cepstral mean after the latest utterance, so that the
+first request after a restart is heard as well as the later ones."""
 
 
 class LiveListener:
@@ -136,7 +137,12 @@ class LiveListener:
             self._run_calls()
             reference = (self.reader.read(block.captured_at, block.samples)
                          if self.reader is not None else None)
-            self._publish_all(self.listener.process(block.samples, reference))
+            messages = self.listener.process(block.samples, reference)
+            self._publish_all(messages)
+            if self.cache_dir is not None and any(isinstance(m, AsrTextCaptured)
+                                                  for m in messages):
+                _save_cepstral_mean(self.listener.recognizer,     # the power may go any time
+                                    Path(self.cache_dir) / CEPSTRAL_MEAN_FILE)
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop listening and release the microphone and the socket."""
