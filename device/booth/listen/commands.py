@@ -114,7 +114,8 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
               [str(r.reference) for r in recordings if r.reference and not r.reference.exists()]
     if missing:
         raise SystemExit("booth hear: no such file: " + ", ".join(missing))
-    engines = Engines.load(settings, library_vocabulary(config, from_tags=True), wake=not args.no_wake,
+    engines = Engines.load(settings, library_vocabulary(config, from_tags=True),
+                           wake=not args.no_wake,
                            cache_dir=config_mod.state_dir() / "listen")
     failed = 0
     for result in hear_all(engines, recordings, wake=not args.no_wake):

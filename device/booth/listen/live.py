@@ -20,6 +20,7 @@ from pathlib import Path
 from rhasspyhermes.asr import AsrTextCaptured
 from rhasspyhermes.base import Message
 
+from booth.files import write_text_atomically
 from booth.intents import Vocabulary
 from booth.listen.hear import Engines
 from booth.listen.listener import Listener
@@ -43,6 +44,10 @@ class LiveListener:
         self.listener = listener
         self.engines = engines
         self.cache_dir = cache_dir
+        self._cepstral_mean_path = (Path(cache_dir) / CEPSTRAL_MEAN_FILE
+                                    if cache_dir is not None else None)
+        if self._cepstral_mean_path is not None:
+            _restore_cepstral_mean(listener.recognizer, self._cepstral_mean_path)
         self._swap: tuple | None = None
         self._swap_lock = threading.Lock()
         self.source = source
@@ -69,8 +74,6 @@ class LiveListener:
         source = open_source(settings.source)
         listener = engines.listener(echo=reference is not None, wake=True, site_id=site_id,
                                     dialogue=dialogue)
-        if cache_dir is not None:
-            _restore_cepstral_mean(listener.recognizer, Path(cache_dir) / CEPSTRAL_MEAN_FILE)
         return cls(listener, source, reference, publish, engines, cache_dir)
 
     def start(self) -> None:
@@ -139,10 +142,10 @@ class LiveListener:
                          if self.reader is not None else None)
             messages = self.listener.process(block.samples, reference)
             self._publish_all(messages)
-            if self.cache_dir is not None and any(isinstance(m, AsrTextCaptured)
-                                                  for m in messages):
+            if self._cepstral_mean_path is not None and any(isinstance(m, AsrTextCaptured)
+                                                            for m in messages):
                 _save_cepstral_mean(self.listener.recognizer,     # the power may go any time
-                                    Path(self.cache_dir) / CEPSTRAL_MEAN_FILE)
+                                    self._cepstral_mean_path)
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop listening and release the microphone and the socket."""
@@ -152,9 +155,8 @@ class LiveListener:
         self.source.close()
         if self.reference is not None:
             self.reference.close()
-        if self.cache_dir is not None:
-            _save_cepstral_mean(self.listener.recognizer,
-                                Path(self.cache_dir) / CEPSTRAL_MEAN_FILE)
+        if self._cepstral_mean_path is not None:
+            _save_cepstral_mean(self.listener.recognizer, self._cepstral_mean_path)
 
 
 def _carry_cepstral_mean(old, new) -> None:
@@ -178,9 +180,6 @@ def _save_cepstral_mean(recognizer, path: Path) -> None:
     if mean is None:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(mean + "\n", encoding="utf-8")
-        temporary.replace(path)
+        write_text_atomically(path, mean + "\n")
     except OSError as error:
         log.warning("could not keep the cepstral mean in %s: %s", path, error)

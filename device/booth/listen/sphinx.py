@@ -11,13 +11,13 @@ import functools
 import hashlib
 import itertools
 import math
-import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from booth.files import write_text_atomically
 from booth.intents.templates import Templates
 from booth.intents.vocabulary import Vocabulary
 from booth.listen.grammar import (
@@ -104,8 +104,8 @@ class PocketSphinxRecognizer:
             words = {w for s in sentences for w in s} | (set(background) - {"</s>"})
             lexicon = Lexicon(non_rhotic=settings.non_rhotic,
                               raised_mouth=settings.raised_mouth)
-            _write_atomically(dictionary, lexicon.dictionary_text(words))
-            _write_atomically(lm, arpa)
+            write_text_atomically(dictionary, lexicon.dictionary_text(words))
+            write_text_atomically(lm, arpa)
         return cls(lm, dictionary, alternatives, **decoder_options)
 
     @property
@@ -170,9 +170,3 @@ def _builder_digest() -> str:
     for module in (grammar, lexicon):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
