@@ -8,7 +8,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from booth.config import Config
+from booth.config import Config, state_dir
+from booth.listen.adapt import adapted_model, model_info
 from booth.listen.recognizer import MODELS_DIR, find_vosk_model
 
 VOSK_ENGLISH = (
@@ -76,11 +77,24 @@ def _recognizers(config: Config) -> list[ModelEntry]:
         entries.append(ModelEntry("speech recognition", f"Vosk {folder.name}", str(folder),
                                   folder == chosen,
                                   "" if english else "not English: not used for commands"))
+    sphinx_in_use = chosen is None and listen.recognizer != "vosk"
+    try:
+        adapted = adapted_model(listen.acoustic_model, state_dir() / "listen")
+    except FileNotFoundError as err:
+        adapted = None
+        entries.append(ModelEntry("speech recognition", "PocketSphinx (listen.acoustic_model)",
+                                  listen.acoustic_model, False, str(err)))
+    if adapted is not None:
+        info = model_info(adapted)
+        entries.append(ModelEntry(
+            "speech recognition", "PocketSphinx US English, adapted to a voice", str(adapted),
+            sphinx_in_use, f"booth adapt: {info.get('recordings', '?')} recordings, "
+            f"{info.get('made', '?')}" if info else "listen.acoustic_model"))
     try:
         import pocketsphinx
         sphinx = Path(pocketsphinx.get_model_path()) / "en-us"
         entries.append(ModelEntry("speech recognition", "PocketSphinx US English", str(sphinx),
-                                  chosen is None and listen.recognizer != "vosk",
+                                  sphinx_in_use and adapted is None,
                                   "bundled with pocketsphinx"))
     except ImportError:
         entries.append(ModelEntry("speech recognition", "PocketSphinx US English", "", False,

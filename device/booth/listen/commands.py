@@ -1,13 +1,17 @@
-"""`booth hear`: run the listening pipeline on recordings (see booth.listen.hear)."""
+"""`booth hear` (the listening pipeline on recordings, see booth.listen.hear) and `booth adapt`
+(teach the recogniser a voice, see booth.listen.adapt)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from booth import config as config_mod
 from booth.config import Config
@@ -42,6 +46,29 @@ def register(subparsers: argparse._SubParsersAction,
     p.add_argument("--echo-canceller", choices=("speex", "webrtc", "none"),
                    help="override listen.echo_canceller")
     p.set_defaults(func=cmd_hear)
+
+    p = subparsers.add_parser(
+        "adapt", parents=[common_parent],
+        help="teach the recogniser your voice: read some commands aloud",
+        description="Adapts PocketSphinx's acoustic model to one voice (yours, or one accent) "
+                    "from recordings of it reading commands; the listener uses the adapted "
+                    "model from its next start. Needs Debian's sphinxtrain, sphinxbase-utils "
+                    "and pocketsphinx packages (tools/install-deps installs them).")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--record", action="store_true",
+                     help="show sentences one by one and record you reading each "
+                          "(microphone: listen.source)")
+    how.add_argument("--manifest", metavar="M.jsonl",
+                     help='recordings made elsewhere: JSON lines {"file", "text"}, paths '
+                          "relative to the manifest")
+    how.add_argument("--sentences", action="store_true",
+                     help="print the sentences to read, one per line")
+    how.add_argument("--reset", action="store_true",
+                     help="forget the adapted voice: back to the bundled model")
+    p.add_argument("--count", type=int, default=None, metavar="N",
+                   help="--record / --sentences: how many sentences (default 60, about three "
+                        "minutes; at least 10)")
+    p.set_defaults(func=cmd_adapt)
 
 
 def listen_settings(config: Config) -> ListenSettings:
@@ -122,3 +149,136 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
         failed += "error" in result
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 1 if failed else 0
+
+
+def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
+    from booth.intents import load_templates
+    from booth.listen import adapt
+
+    config = config or config_mod.load(getattr(args, "config", None))
+    state = config_mod.state_dir() / "listen"
+    target = state / adapt.ADAPTED_MODEL
+    count = args.count if args.count is not None else adapt.SENTENCES
+    if count < adapt.MIN_RECORDINGS:
+        raise SystemExit(f"booth adapt: --count is at least {adapt.MIN_RECORDINGS}")
+    if args.reset:
+        if target.exists():
+            shutil.rmtree(target)
+            print(f"booth adapt: removed the adapted voice model ({target}); the listener uses "
+                  "the bundled model from its next start")
+        else:
+            print("booth adapt: no adapted voice model: the bundled one is in use")
+        return 0
+    if args.sentences:
+        for sentence in adapt.enrolment_sentences(load_templates(), count):
+            print(sentence)
+        return 0
+    if args.manifest:
+        try:
+            readings = read_readings(args.manifest)
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"booth adapt: {error}") from None
+    else:
+        readings = record_readings(listen_settings(config),
+                                   adapt.enrolment_sentences(load_templates(), count),
+                                   state / "voice-recordings")
+    try:
+        result = adapt.adapt(readings, target)
+    except adapt.AdaptationError as error:
+        raise SystemExit(f"booth adapt: {error}") from None
+    print(f"booth adapt: adapted to {result.used} recordings ({result.seconds / 60:.1f} min "
+          f"of speech) in {result.model}")
+    for file, why in result.skipped.items():
+        print(f"  left out {file}: {why}")
+    if listen_settings(config).acoustic_model:
+        print("  listen.acoustic_model is set, so the listener does not use it: empty that "
+              "setting to use it")
+    else:
+        print("  the listener uses it from its next start (sudo systemctl restart "
+              "booth-listen, or restart booth run)")
+    return 0
+
+
+def read_readings(path: str | Path) -> list:
+    """Recordings and their sentences from a JSON-lines manifest ({"file", "text"} per line,
+    paths relative to it)."""
+    from booth.listen.adapt import Reading
+
+    path = Path(path)
+    readings = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                readings.append(Reading(path.parent / row["file"], str(row["text"])))
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise ValueError(f"{path}:{number}: expected a JSON object with \"file\" and "
+                                 f"\"text\": {error}") from None
+    return readings
+
+
+def record_readings(settings: ListenSettings, sentences: list[str], folder: Path,
+                    source=None) -> list:
+    """Show each sentence, record it from the microphone until the reader stops (end of
+    speech as the listener hears it), and keep the recordings in `folder`."""
+    import soundfile
+
+    from booth.listen.adapt import Reading
+    from booth.listen.endpoint import Endpointer, EndpointSettings, SpeechVad
+    from booth.listen.sources import open_source
+
+    source = source or open_source(settings.source)
+    endpointer = Endpointer(SpeechVad(), EndpointSettings(
+        end_silence=RECORD_END_SILENCE, max_utterance=RECORD_MAX_SECONDS,
+        no_speech_timeout=RECORD_NO_SPEECH, threshold=settings.speech_threshold))
+    folder.mkdir(parents=True, exist_ok=True)
+    readings = []
+    print(f"Read each sentence aloud as it appears, in your usual voice; {len(sentences)} "
+          "sentences. Ctrl-C stops (what is recorded so far is used).")
+    try:
+        for number, sentence in enumerate(sentences, 1):
+            print(f"[{number}/{len(sentences)}]  {sentence}", flush=True)
+            audio = _record_one(source, endpointer)
+            if audio is None:
+                print("  (nothing heard: skipped)")
+                continue
+            file = folder / f"{number:03d}.wav"
+            soundfile.write(str(file), np.concatenate(audio), 16000, subtype="PCM_16")
+            readings.append(Reading(file, sentence))
+    except KeyboardInterrupt:
+        print()
+    finally:
+        source.close()
+    (folder / "manifest.jsonl").write_text("".join(
+        json.dumps({"file": r.file.name, "text": r.text}) + "\n" for r in readings))
+    return readings
+
+
+RECORD_END_SILENCE = 0.8
+"""Seconds of silence that end a reading (longer than a command's, for a reader's pauses)."""
+RECORD_MAX_SECONDS = 10.0
+RECORD_NO_SPEECH = 6.0
+
+
+def _record_one(source, endpointer) -> list | None:
+    from booth.listen.endpoint import CHUNK, Endpoint
+
+    endpointer.reset()
+    audio, pending = [], None
+    while True:
+        block = source.read()
+        if block is None:
+            return None
+        samples = block.samples if pending is None else np.concatenate([pending, block.samples])
+        usable = len(samples) // CHUNK * CHUNK
+        pending = samples[usable:]
+        for start in range(0, usable, CHUNK):
+            chunk = samples[start:start + CHUNK]
+            audio.append(chunk)
+            state = endpointer.process(chunk)
+            if state is Endpoint.SPOKEN:
+                return audio
+            if state is Endpoint.TIMEOUT:
+                return None

@@ -282,6 +282,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--recognizer", default="pocketsphinx",
                         choices=("auto", "vosk", "pocketsphinx"))
     parser.add_argument("--echo-canceller", default="speex", choices=("speex", "webrtc", "none"))
+    parser.add_argument("--acoustic-model", default="bundled", metavar="FOLDER",
+                        help="PocketSphinx acoustic model (one `booth adapt` made; default: "
+                             "the bundled one)")
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=("wake", "cpu", "memory", "peer"),
                         help="parts to leave out")
@@ -302,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     clips = read_clips(args.data)
     vocabulary = _vocabulary(args)
-    settings = ListenSettings(recognizer=args.recognizer, echo_canceller=args.echo_canceller)
+    settings = ListenSettings(recognizer=args.recognizer, echo_canceller=args.echo_canceller,
+                              acoustic_model=args.acoustic_model)
     started = time.perf_counter()
     engines = Engines.load(settings, vocabulary, wake=True)
     report = Report()

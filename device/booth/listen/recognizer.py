@@ -67,8 +67,10 @@ def find_vosk_model(configured: str = "", models_dir: Path = MODELS_DIR) -> Path
 
 
 def make_recognizer(engine: str, templates: Templates, vocabulary: Vocabulary,
-                    vosk_model: str = "", cache_dir: Path | None = None) -> Recognizer:
-    """The recogniser a setting names: `auto`, `vosk` or `pocketsphinx`."""
+                    vosk_model: str = "", cache_dir: Path | None = None,
+                    acoustic_model: Path | None = None) -> Recognizer:
+    """The recogniser a setting names: `auto`, `vosk` or `pocketsphinx` (PocketSphinx with
+    `acoustic_model`, else its bundled one)."""
     if engine not in ("auto", "vosk", "pocketsphinx"):
         raise ValueError(f"unknown recogniser {engine!r}: use auto, vosk or pocketsphinx")
     model = find_vosk_model(vosk_model) if engine in ("auto", "vosk") else None
@@ -79,4 +81,5 @@ def make_recognizer(engine: str, templates: Templates, vocabulary: Vocabulary,
         from booth.listen.vosk import VoskRecognizer
         return VoskRecognizer.for_commands(model, templates, vocabulary)
     from booth.listen.sphinx import PocketSphinxRecognizer
-    return PocketSphinxRecognizer.build(templates, vocabulary, cache_dir=cache_dir)
+    return PocketSphinxRecognizer.build(templates, vocabulary, cache_dir=cache_dir,
+                                        acoustic_model=acoustic_model)

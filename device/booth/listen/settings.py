@@ -35,6 +35,9 @@ class ListenSettings:
     `pocketsphinx`."""
     vosk_model: str = ""
     """A Vosk model folder; empty: the first `vosk-model*` folder under models/."""
+    acoustic_model: str = ""
+    """PocketSphinx's acoustic model: empty: the one `booth adapt` taught your voice if there
+    is one, else the bundled US-English one; `bundled`: always the bundled one; or a folder."""
     end_silence: float = 0.5
     """Seconds of silence after the last word that end an utterance."""
     max_utterance: float = 8.0

@@ -77,9 +77,11 @@ class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, language_model: Path, dictionary: Path, alternatives: int = ALTERNATIVES,
-                 **decoder_options: object):
+                 acoustic_model: Path | None = None, **decoder_options: object):
+        """`acoustic_model`: a model folder (one `booth adapt` made); None: the bundled one."""
         import pocketsphinx
-        self._decoder = pocketsphinx.Decoder(hmm=str(model_dir() / "en-us"),
+        self.acoustic_model = Path(acoustic_model or model_dir() / "en-us")
+        self._decoder = pocketsphinx.Decoder(hmm=str(self.acoustic_model),
                                              lm=str(language_model), dict=str(dictionary),
                                              loglevel="FATAL",
                                              **(DECODER_OPTIONS | decoder_options))
@@ -90,7 +92,7 @@ class PocketSphinxRecognizer:
     def build(cls, templates: Templates, vocabulary: Vocabulary,
               settings: LanguageModelSettings | None = None,
               cache_dir: Path | None = None, alternatives: int = ALTERNATIVES,
-              **decoder_options) -> PocketSphinxRecognizer:
+              acoustic_model: Path | None = None, **decoder_options) -> PocketSphinxRecognizer:
         """Build (or reuse from `cache_dir`) the language model and dictionary, then load."""
         settings = settings or LanguageModelSettings()
         key = hashlib.sha256(repr((templates.templates, sorted(templates.rules.items()),
@@ -109,7 +111,7 @@ class PocketSphinxRecognizer:
                               raised_mouth=settings.raised_mouth)
             write_text_atomically(dictionary, lexicon.dictionary_text(words))
             write_text_atomically(lm, arpa)
-        return cls(lm, dictionary, alternatives, **decoder_options)
+        return cls(lm, dictionary, alternatives, acoustic_model, **decoder_options)
 
     @property
     def cepstral_mean(self) -> str:

@@ -1,0 +1,139 @@
+"""How much `booth adapt` helps, per voice (tools/eval-adapt).
+
+For each talker: the 60 sentences `booth adapt` asks for, synthesised in that voice, adapt a
+model to them; then 40 other commands in the same voice, understood with the bundled model and
+with the adapted one. Also the same 40 commands in another voice (someone else in the house)
+with both models: what adapting to one person costs the others.
+
+    python -m booth.listen.adapt_eval [--json] [--commands 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from booth.intents import IntentParser, Vocabulary, load_templates
+from booth.listen import adapt
+from booth.listen.hear import Engines, Recording, hear
+from booth.listen.settings import ListenSettings
+from booth.listen.voiceset import Speaker, Synthesizer
+
+TALKERS = [
+    Speaker("espeak", "en-gb-scotland"),
+    Speaker("espeak", "en-029+m3", speed=165, pitch=40),
+    Speaker("espeak", "en-us-nyc+f3", speed=150, pitch=55),
+    Speaker("espeak", "en-gb-x-gbclan+m6", speed=160, pitch=45),
+    Speaker("espeak", "en-gb-x-rp+f2", speed=175, pitch=60),
+    Speaker("piper", length_scale=1.0, noise_scale=0.667),
+]
+"""Accents the bundled US model hears worst, and Piper's natural voice, which it hears well."""
+OTHER_VOICE = {"espeak": Speaker("piper", length_scale=1.05, noise_scale=0.6),
+               "piper": Speaker("espeak", "en-us+m3", speed=160, pitch=50)}
+"""Someone else in the house, for each kind of talker."""
+NOISE_DBFS = -70.0
+"""A quiet microphone's self-noise under every recording (no microphone gives digital zero)."""
+SEED = 5
+
+
+def test_commands(count: int, exclude: set[str]) -> list[tuple[str, object]]:
+    """`count` commands without library names, none of them one `booth adapt` asks for."""
+    templates = load_templates()
+    parser = IntentParser(Vocabulary.empty(), templates)
+    found: dict[str, object] = {}
+    for seed in range(SEED * 10_000, SEED * 10_000 + count * 50):
+        try:
+            [sentence] = templates.sample(Vocabulary.empty(), 1, seed=seed)
+        except IndexError:
+            continue
+        text = sentence.text
+        if text not in exclude and text not in found and 2 <= len(text.split()) <= 9:
+            found[text] = parser.parse(text)
+            if len(found) == count:
+                break
+    return list(found.items())
+
+
+def _record(synth: Synthesizer, speaker: Speaker, text: str, path: Path,
+            rng: np.random.Generator) -> Path:
+    speech = synth.say(text, speaker)
+    pad = np.zeros(4800, np.float32)
+    audio = np.concatenate([pad, speech, pad])
+    audio = audio + rng.normal(0, 10 ** (NOISE_DBFS / 20), len(audio)).astype(np.float32)
+    soundfile.write(str(path), np.clip(audio, -1, 1), 16000, subtype="PCM_16")
+    return path
+
+
+def _understood(model: str, files: list[Path], commands: list[tuple[str, object]],
+                cache: Path) -> int:
+    engines = Engines.load(ListenSettings(recognizer="pocketsphinx", acoustic_model=model),
+                           Vocabulary.empty(), wake=False, cache_dir=cache)
+    right = 0
+    for file, (_, expected) in zip(files, commands):
+        result, _ = hear(engines, Recording(file), wake=False)
+        right += bool(expected and result["intent"] == expected.name
+                      and result["slots"] == expected.slots)
+    return right
+
+
+def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth: Synthesizer,
+                    work: Path) -> dict:
+    rng = np.random.default_rng(random.Random(speaker.label).randrange(2 ** 32))
+    folder = work / speaker.label.replace(":", "_")
+    folder.mkdir()
+    readings = [adapt.Reading(_record(synth, speaker, text, folder / f"r{n:02d}.wav", rng), text)
+                for n, text in enumerate(adapt.enrolment_sentences(load_templates()))]
+    started = time.process_time(), time.perf_counter()
+    result = adapt.adapt(readings, folder / "model")
+    cpu = time.process_time() - started[0]
+    wall = time.perf_counter() - started[1]
+    own = [_record(synth, speaker, text, folder / f"t{n:02d}.wav", rng)
+           for n, (text, _) in enumerate(commands)]
+    other_speaker = OTHER_VOICE[speaker.engine]
+    other = [_record(synth, other_speaker, text, folder / f"o{n:02d}.wav", rng)
+             for n, (text, _) in enumerate(commands)]
+    model = str(result.model)
+    return {"voice": speaker.label, "recordings": result.used,
+            "reading_s": round(result.seconds, 1), "adapt_wall_s": round(wall, 1),
+            "adapt_cpu_s_in_booth": round(cpu, 1),
+            "commands": len(commands),
+            "bundled": _understood("bundled", own, commands, work),
+            "adapted": _understood(model, own, commands, work),
+            "other_voice": other_speaker.label,
+            "other_bundled": _understood("bundled", other, commands, work),
+            "other_adapted": _understood(model, other, commands, work)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools/eval-adapt", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commands", type=int, default=40, help="test commands per voice")
+    parser.add_argument("--json", action="store_true", help="JSON lines")
+    args = parser.parse_args(argv)
+    synth = Synthesizer()
+    commands = test_commands(args.commands, set(adapt.enrolment_sentences(load_templates())))
+    with tempfile.TemporaryDirectory(prefix="booth-eval-adapt-") as folder:
+        for speaker in TALKERS:
+            row = evaluate_talker(speaker, commands, synth, Path(folder))
+            if args.json:
+                print(json.dumps(row), flush=True)
+            else:
+                n = row["commands"]
+                print(f"{row['voice']:40s} {row['bundled']:3d} → {row['adapted']:3d} of {n}   "
+                      f"another voice ({row['other_voice']}): {row['other_bundled']} → "
+                      f"{row['other_adapted']}   ({row['recordings']} recordings, "
+                      f"{row['reading_s']:.0f} s; adapting took {row['adapt_wall_s']} s)",
+                      flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""`booth adapt`: teaching the recogniser one voice, on the real tools (Debian's sphinxtrain)
+with a voice the bundled model understands badly (espeak's Scottish English)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from booth.intents import IntentParser, Vocabulary, load_templates
+from booth.listen import adapt
+from booth.listen.commands import cmd_adapt, record_readings
+from booth.listen.hear import Engines, Recording, hear, read_audio
+from booth.listen.settings import ListenSettings
+from booth.listen.sources import FileSource
+from booth.listen.sphinx import model_dir
+from booth.models import cmd_models
+
+from tests.conftest import config_with
+
+VOICE = "en-gb-scotland"
+TEST_COMMANDS = 30
+
+
+def _say(text: str, out: Path) -> Path:
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed")
+    subprocess.run(["espeak-ng", "-v", VOICE, "-w", str(out), text], check=True, timeout=30)
+    return out
+
+
+def _adapt(capsys, manifest: Path) -> str:
+    args = argparse.Namespace(record=False, manifest=str(manifest), sentences=False, reset=False,
+                              count=None)
+    assert cmd_adapt(args, config_with()) == 0
+    return capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def readings(tmp_path_factory) -> Path:
+    """The 60 sentences `booth adapt` asks for, read by the Scottish voice, plus a recording
+    of the wrong sentence and one that is no audio: a manifest of them."""
+    folder = tmp_path_factory.mktemp("readings")
+    sentences = adapt.enrolment_sentences(load_templates())
+    rows = [{"file": _say(text, folder / f"{n:02d}.wav").name, "text": text}
+            for n, text in enumerate(sentences)]
+    rows.append({"file": _say("stop", folder / "wrong.wav").name,
+                 "text": "play something by the artist you played yesterday morning"})
+    (folder / "broken.wav").write_bytes(b"RIFF not really")
+    rows.append({"file": "broken.wav", "text": "next song"})
+    manifest = folder / "manifest.jsonl"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def adapted(readings, tmp_path_factory):
+    """`booth adapt --manifest` run once: (what it printed, the adapted model's folder)."""
+    state = tmp_path_factory.mktemp("state")
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setenv("STATE_DIRECTORY", str(state))
+        args = argparse.Namespace(record=False, manifest=str(readings), sentences=False,
+                                  reset=False, count=None)
+        assert cmd_adapt(args, config_with()) == 0
+    return printed.getvalue(), state / "listen" / adapt.ADAPTED_MODEL
+
+
+def test_the_bundled_models_quantised_mixture_weights_expand_to_probabilities() -> None:
+    weights = adapt.expand_mixture_weights(model_dir() / "en-us" / "sendump")
+    assert weights.shape == (5126, 3, 128)             # senones × streams × Gaussians
+    assert np.allclose(weights.sum(axis=2), 1.0)
+    assert (weights > 0).all()
+
+
+def test_reading_commands_in_a_scottish_accent_teaches_booth_that_voice(adapted, tmp_path,
+                                                                       ) -> None:
+    _, model = adapted
+    enrolled = set(adapt.enrolment_sentences(load_templates()))
+    templates = load_templates()
+    parser = IntentParser(Vocabulary.empty(), templates)
+    commands = []
+    for seed in range(1000):
+        try:
+            [sentence] = templates.sample(Vocabulary.empty(), 1, seed=seed)
+        except IndexError:
+            continue
+        text = sentence.text
+        if text not in enrolled and 2 <= len(text.split()) <= 8 and text not in {
+                t for t, _ in commands}:
+            commands.append((text, parser.parse(text)))
+        if len(commands) == TEST_COMMANDS:
+            break
+    files = [_say(text, tmp_path / f"{n:02d}.wav") for n, (text, _) in enumerate(commands)]
+
+    def understood(acoustic_model: str) -> int:
+        engines = Engines.load(ListenSettings(recognizer="pocketsphinx",
+                                              acoustic_model=acoustic_model),
+                               Vocabulary.empty(), wake=False, cache_dir=tmp_path)
+        right = 0
+        for file, (_, expected) in zip(files, commands):
+            result, _ = hear(engines, Recording(file), wake=False)
+            right += (result["intent"] == expected.name and result["slots"] == expected.slots)
+        return right
+
+    before, after = understood("bundled"), understood(str(model))
+    assert after >= before + 5, (before, after)
+
+
+def test_a_recording_of_another_sentence_or_no_audio_is_left_out_and_named(adapted) -> None:
+    output, model = adapted
+    assert int(re.search(r"adapted to (\d+) recordings", output)[1]) >= 55   # of 60 good ones
+    assert "wrong.wav: did not sound like its sentence" in output
+    assert "broken.wav: " in output and "cannot read audio" in output
+    info = adapt.model_info(model)
+    assert info["recordings"] >= 55 and info["skipped"] >= 2
+
+
+def test_the_adapted_model_is_the_one_in_use_until_reset(adapted, capsys, monkeypatch,
+                                                         tmp_path) -> None:
+    _, model = adapted
+    state = tmp_path / "state"
+    shutil.copytree(model, state / "listen" / adapt.ADAPTED_MODEL)
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    assert cmd_models(argparse.Namespace(json=True), config_with()) == 0
+    in_use = [m for m in json.loads(capsys.readouterr().out)["models"] if m["in_use"]
+              and m["role"] == "speech recognition"]
+    assert [m["name"] for m in in_use] == ["PocketSphinx US English, adapted to a voice"]
+    assert adapt.adapted_model("", state / "listen") == state / "listen" / "voice-model"
+    assert adapt.adapted_model("bundled", state / "listen") is None
+
+    args = argparse.Namespace(record=False, manifest=None, sentences=False, reset=True,
+                              count=None)
+    assert cmd_adapt(args, config_with()) == 0
+    assert "removed the adapted voice model" in capsys.readouterr().out
+    assert adapt.adapted_model("", state / "listen") is None
+
+
+def test_too_few_usable_recordings_are_refused_and_the_voice_model_is_kept(
+        readings, capsys, monkeypatch, tmp_path) -> None:
+    state = tmp_path / "state"
+    kept = state / "listen" / adapt.ADAPTED_MODEL
+    kept.mkdir(parents=True)
+    (kept / "adapted.json").write_text('{"recordings": 60}')
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(readings.read_text().splitlines(keepends=True)[:4]))
+    shutil.copytree(readings.parent, tmp_path, dirs_exist_ok=True)
+    with pytest.raises(SystemExit, match="only 4 usable recordings: adaptation needs at least 10"):
+        _adapt(capsys, few)
+    assert adapt.model_info(kept) == {"recordings": 60}
+
+
+def test_without_sphinxtrain_adaptation_names_the_package_to_install(monkeypatch) -> None:
+    monkeypatch.setattr(adapt.shutil, "which", lambda name: None)
+    monkeypatch.setattr(adapt, "TOOL_FOLDERS", ())
+    with pytest.raises(adapt.AdaptationError, match=r"sudo apt install sphinxtrain"):
+        adapt.find_tool("bw")
+
+
+def test_a_manifest_line_without_its_sentence_is_a_clear_error(capsys, tmp_path) -> None:
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"file": "a.wav"}\n')
+    with pytest.raises(SystemExit, match=r"m.jsonl:1: expected a JSON object with \"file\" "
+                                         r"and \"text\""):
+        _adapt(capsys, manifest)
+
+
+def test_recording_keeps_one_file_per_sentence_ending_when_the_reader_stops(
+        readings, tmp_path) -> None:
+    rows = [json.loads(line) for line in readings.read_text().splitlines()][:3]
+    pause = np.zeros(16000 * 3 // 2, np.int16)          # 1.5 s between sentences
+    spoken = [read_audio(readings.parent / row["file"]) for row in rows]
+    soundfile.write(str(tmp_path / "mic.wav"),
+                    np.concatenate([pause] + [x for s in spoken for x in (s, pause)]), 16000)
+    source = FileSource(str(tmp_path / "mic.wav"))
+    recorded = record_readings(ListenSettings(), [row["text"] for row in rows],
+                               tmp_path / "recordings", source=source)
+    assert [r.text for r in recorded] == [row["text"] for row in rows]
+    for reading, original in zip(recorded, spoken):
+        length = len(read_audio(reading.file))
+        assert len(original) < length < len(original) + 16000 * 3     # the sentence, whole
+    manifest = [json.loads(line) for line in
+                (tmp_path / "recordings" / "manifest.jsonl").read_text().splitlines()]
+    assert [m["text"] for m in manifest] == [row["text"] for row in rows]
