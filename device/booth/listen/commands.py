@@ -203,20 +203,10 @@ def read_readings(path: str | Path) -> list:
     """Recordings and their sentences from a JSON-lines manifest ({"file", "text"} per line,
     paths relative to it)."""
     from booth.listen.adapt import Reading
+    from booth.listen.hear import read_jsonl
 
-    path = Path(path)
-    readings = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                readings.append(Reading(path.parent / row["file"], str(row["text"])))
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise ValueError(f"{path}:{number}: expected a JSON object with \"file\" and "
-                                 f"\"text\": {error}") from None
-    return readings
+    return list(read_jsonl(path, '"file" and "text"', lambda base, row:
+                           Reading(base / row["file"], str(row["text"]))))
 
 
 def record_readings(settings: ListenSettings, sentences: list[str], folder: Path,

@@ -8,10 +8,10 @@ recording's `--reference`), wake word (unless `--no-wake`, when the utterance st
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import soundfile
@@ -27,6 +27,7 @@ from booth.listen.recognizer import Recognizer, make_recognizer
 from booth.listen.settings import ListenSettings
 from booth.listen.wake import WakeWordDetector, make_wake_word_detector
 
+T = TypeVar("T")
 SAMPLE_RATE = 16000
 BLOCK = 1024
 """Samples handed to the listener at a time (64 ms), as a microphone callback would."""
@@ -150,24 +151,29 @@ def _drain(listener: Listener) -> None:
         listener.process(silence)
 
 
-def read_manifest(path: str | Path) -> Iterator[Recording]:
-    """Recordings listed in a JSON-lines manifest ({"file", "reference"?, "press"?} per line,
-    paths relative to the manifest)."""
+def read_jsonl(path: str | Path, expected: str, build: Callable[[Path, dict], T]) -> Iterator[T]:
+    """`build(manifest folder, row)` for each JSON object of a JSON-lines manifest; a line that
+    is not one, or lacks what `build` needs, is a ValueError naming the line and `expected`."""
     path = Path(path)
-    base = path.parent
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                file = base / row["file"]
-                reference = base / row["reference"] if row.get("reference") else None
-                press = float(row.get("press") or 0.0)
+                item = build(path.parent, json.loads(line))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-                raise ValueError(f"{path}:{number}: expected a JSON object with \"file\" "
-                                 f"(and optional \"reference\", \"press\"): {error}") from None
-            yield Recording(file, reference, press)
+                raise ValueError(f"{path}:{number}: expected a JSON object with {expected}: "
+                                 f"{error}") from None
+            yield item
+
+
+def read_manifest(path: str | Path) -> Iterator[Recording]:
+    """Recordings listed in a JSON-lines manifest ({"file", "reference"?, "press"?} per line,
+    paths relative to the manifest)."""
+    return read_jsonl(path, '"file" (and optional "reference", "press")', lambda base, row:
+                      Recording(base / row["file"],
+                                base / row["reference"] if row.get("reference") else None,
+                                float(row.get("press") or 0.0)))
 
 
 def hear_all(engines: Engines, recordings: Iterable[Recording], wake: bool = True
