@@ -34,9 +34,10 @@ log = logging.getLogger(__name__)
 ADAPTED_MODEL = "voice-model"
 """The adapted model's folder in the listener's state folder."""
 SENTENCES = 60
-"""Sentences `booth adapt` asks for (about three minutes of reading). Measured with espeak's
-Scottish voice, which the bundled model understands worst: 60 read commands took it from 24 to
-39 of the development set's 43 other commands (30 with the older, one-matrix MLLR recipe)."""
+"""Sentences `booth adapt` asks for (about two minutes of speech, three of reading). Measured
+with espeak's Scottish voice, which the bundled model understands worst: 60 read commands took
+it from 24 to 38 of the development set's 43 other commands (30 with the older one-matrix MLLR
+recipe, sphinxtrain's mllr_solve); tools/eval-adapt has five accents and Piper's voice."""
 MIN_RECORDINGS = 10
 """Fewer usable recordings than this adapt too little to be worth a model of its own."""
 SENTENCE_SEED = 2026

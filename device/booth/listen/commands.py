@@ -226,7 +226,7 @@ def record_readings(settings: ListenSettings, sentences: list[str], folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     readings = []
     print(f"Read each sentence aloud as it appears, in your usual voice; {len(sentences)} "
-          "sentences. Ctrl-C stops (what is recorded so far is used).")
+          "sentences. Pause the music first. Ctrl-C stops (what is recorded so far is used).")
     try:
         for number, sentence in enumerate(sentences, 1):
             print(f"[{number}/{len(sentences)}]  {sentence}", flush=True)
