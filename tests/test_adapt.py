@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from booth import doctor
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.listen import adapt
 from booth.listen.commands import cmd_adapt, record_readings
@@ -137,6 +138,9 @@ def test_the_adapted_model_is_the_one_in_use_until_reset(adapted, capsys, monkey
     assert [m["name"] for m in in_use] == ["PocketSphinx US English, adapted to a voice"]
     assert adapt.adapted_model("", state / "listen") == state / "listen" / "voice-model"
     assert adapt.adapted_model("bundled", state / "listen") is None
+
+    recognizer = doctor._check_recognizer(config_with())
+    assert recognizer.status == "ok" and "adapted to a voice" in recognizer.detail
 
     args = argparse.Namespace(record=False, manifest=None, sentences=False, reset=True,
                               count=None)

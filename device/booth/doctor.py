@@ -327,6 +327,18 @@ def _check_recognizer(config: Any) -> Finding:
     except Exception as err:
         return Finding("recognizer", "fail", f"no speech recogniser: {err}",
                        "install pocketsphinx into Booth's venv (it bundles US English)")
+    from booth import config as config_mod
+    from booth.listen.adapt import adapted_model, model_info
+    try:
+        adapted = adapted_model(getattr(listen, "acoustic_model", ""),
+                                config_mod.state_dir() / "listen")
+    except FileNotFoundError as err:
+        return Finding("recognizer", "fail", str(err), "empty listen.acoustic_model for the "
+                       "bundled model or the one `booth adapt` makes")
+    if adapted is not None:
+        recordings = model_info(adapted).get("recordings", "?")
+        return Finding("recognizer", "ok", f"PocketSphinx, US English adapted to a voice "
+                       f"({recordings} recordings, {adapted})")
     return Finding("recognizer", "ok", f"PocketSphinx, US English ({model})")
 
 
