@@ -143,9 +143,9 @@ def test_the_adapted_model_is_the_one_in_use_until_reset(adapted, capsys, monkey
     assert recognizer.status == "ok" and "adapted to a voice" in recognizer.detail
 
     args = argparse.Namespace(record=False, manifest=None, sentences=False, reset=True,
-                              count=None)
+                              count=None, reader="me")
     assert cmd_adapt(args, config_with()) == 0
-    assert "removed the adapted voice model" in capsys.readouterr().out
+    assert "the listener uses the bundled model" in capsys.readouterr().out
     assert adapt.adapted_model("", state / "listen") is None
 
 
@@ -196,3 +196,51 @@ def test_recording_keeps_one_file_per_sentence_ending_when_the_reader_stops(
     manifest = [json.loads(line) for line in
                 (tmp_path / "recordings" / "manifest.jsonl").read_text().splitlines()]
     assert [m["text"] for m in manifest] == [row["text"] for row in rows]
+
+
+def _microphone_reading(texts: list[str], voice: str, folder: Path) -> Path:
+    """A microphone recording of someone reading `texts` with pauses between them."""
+    pause = np.zeros(16000 * 3 // 2, np.int16)
+    spoken = []
+    for n, text in enumerate(texts):
+        if not shutil.which("espeak-ng"):
+            pytest.skip("espeak-ng is not installed")
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(folder / f"s{n}.wav"), text],
+                       check=True, timeout=30)
+        spoken += [read_audio(folder / f"s{n}.wav"), pause]
+    path = folder / f"{voice}.wav"
+    soundfile.write(str(path), np.concatenate([pause, *spoken]), 16000)
+    return path
+
+
+def test_each_reader_in_the_house_adds_their_voice_and_reset_forgets_them_all(
+        capsys, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    texts = adapt.enrolment_sentences(load_templates(), 14)
+    microphones = {"alice": _microphone_reading(texts, VOICE, tmp_path),
+                   "bob": _microphone_reading(texts, "en-029+m3", tmp_path)}
+    reader = {"name": ""}
+    monkeypatch.setattr("booth.listen.sources.open_source",
+                        lambda spec: FileSource(str(microphones[reader["name"]])))
+
+    def read(name: str) -> str:
+        reader["name"] = name
+        args = argparse.Namespace(record=True, manifest=None, sentences=False, reset=False,
+                                  count=14, reader=name)
+        assert cmd_adapt(args, config_with()) == 0
+        return capsys.readouterr().out
+
+    read("alice")
+    output = read("bob")
+    assert "adapting to 2 readers together: alice, bob" in output
+    model = tmp_path / "state" / "listen" / adapt.ADAPTED_MODEL
+    assert adapt.model_info(model)["recordings"] > 14               # both readers' (14 each)
+    assert "adapting to 2 readers together" in read("alice")         # alice again: bob stays
+    recordings = tmp_path / "state" / "listen" / "voice-recordings"
+    assert sorted(p.name for p in recordings.iterdir()) == ["alice", "bob"]
+    assert len(list((recordings / "alice").glob("*.wav"))) == 14
+
+    args = argparse.Namespace(record=False, manifest=None, sentences=False, reset=True,
+                              count=None, reader="me")
+    assert cmd_adapt(args, config_with()) == 0
+    assert not model.exists() and not recordings.exists()

@@ -3,7 +3,8 @@
 For each talker: the 60 sentences `booth adapt` asks for, synthesised in that voice, adapt a
 model to them; then 40 other commands in the same voice, understood with the bundled model and
 with the adapted one. Also the same 40 commands in another voice (someone else in the house)
-with both models: what adapting to one person costs the others.
+with both models: what adapting to one person costs the others. Last, a household: one model
+adapted to the first two talkers together, tried on both and on Piper's voice.
 
     python -m booth.listen.adapt_eval [--json] [--commands 40]
 """
@@ -112,6 +113,28 @@ def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth:
             "other_adapted": _understood(model, other, commands, work)}
 
 
+def evaluate_household(speakers: list[Speaker], commands: list[tuple[str, object]],
+                       synth: Synthesizer, work: Path) -> dict:
+    """One model adapted to several readers together; each reader's commands, and Piper's
+    (who read nothing), with the bundled and the adapted model."""
+    rng = np.random.default_rng(len(speakers))
+    folder = work / "household"
+    folder.mkdir()
+    readings = [adapt.Reading(_record(synth, speaker, text, folder / f"r{k}_{n:02d}.wav", rng),
+                              text)
+                for k, speaker in enumerate(speakers)
+                for n, text in enumerate(adapt.enrolment_sentences(load_templates()))]
+    model = str(adapt.adapt(readings, folder / "model").model)
+    understood = {}
+    for k, speaker in enumerate([*speakers, OTHER_VOICE["espeak"]]):
+        files = [_record(synth, speaker, text, folder / f"t{k}_{n:02d}.wav", rng)
+                 for n, (text, _) in enumerate(commands)]
+        understood[speaker.label] = [_understood("bundled", files, commands, work),
+                                     _understood(model, files, commands, work)]
+    return {"household": [s.label for s in speakers], "commands": len(commands),
+            "bundled_then_adapted": understood}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tools/eval-adapt", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -132,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
                       f"{row['other_adapted']}   ({row['recordings']} recordings, "
                       f"{row['reading_s']:.0f} s; adapting took {row['adapt_wall_s']} s)",
                       flush=True)
+        row = evaluate_household(TALKERS[:2], commands, synth, Path(folder))
+        if args.json:
+            print(json.dumps(row), flush=True)
+        else:
+            print("household of " + " and ".join(row["household"]) + ", adapted together: "
+                  + "; ".join(f"{voice} {before} → {after}" for voice, (before, after)
+                              in row["bundled_then_adapted"].items()), flush=True)
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -64,7 +65,12 @@ def register(subparsers: argparse._SubParsersAction,
     how.add_argument("--sentences", action="store_true",
                      help="print the sentences to read, one per line")
     how.add_argument("--reset", action="store_true",
-                     help="forget the adapted voice: back to the bundled model")
+                     help="forget every voice (the adapted model and the recordings): back to "
+                          "the bundled model")
+    p.add_argument("--reader", default="me", metavar="NAME",
+                   help="--record: whose voice this is (default: me). The model is adapted to "
+                        "every reader's recordings together, so each person in the house can "
+                        "read; reading again replaces only that reader's recordings")
     p.add_argument("--count", type=int, default=None, metavar="N",
                    help="--record / --sentences: how many sentences (default 60, about three "
                         "minutes; at least 10)")
@@ -157,17 +163,17 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
 
     config = config or config_mod.load(getattr(args, "config", None))
     state = config_mod.state_dir() / "listen"
-    target = state / adapt.ADAPTED_MODEL
+    target, recordings = state / adapt.ADAPTED_MODEL, state / RECORDINGS
     count = args.count if args.count is not None else adapt.SENTENCES
     if count < adapt.MIN_RECORDINGS:
         raise SystemExit(f"booth adapt: --count is at least {adapt.MIN_RECORDINGS}")
     if args.reset:
-        if target.exists():
-            shutil.rmtree(target)
-            print(f"booth adapt: removed the adapted voice model ({target}); the listener uses "
-                  "the bundled model from its next start")
-        else:
-            print("booth adapt: no adapted voice model: the bundled one is in use")
+        found = [path for path in (target, recordings) if path.exists()]
+        for path in found:
+            shutil.rmtree(path)
+        print("booth adapt: " + (f"removed {' and '.join(map(str, found))}; the listener uses "
+                                 "the bundled model from its next start" if found else
+                                 "no adapted voice model: the bundled one is in use"))
         return 0
     if args.sentences:
         for sentence in adapt.enrolment_sentences(load_templates(), count):
@@ -179,9 +185,19 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
         except (OSError, ValueError) as error:
             raise SystemExit(f"booth adapt: {error}") from None
     else:
-        readings = record_readings(listen_settings(config),
-                                   adapt.enrolment_sentences(load_templates(), count),
-                                   state / "voice-recordings")
+        if not re.fullmatch(r"[\w.-]+", args.reader) or args.reader.startswith("."):
+            raise SystemExit("booth adapt: --reader is a name of letters, digits, '.', '-' "
+                             "and '_'")
+        folder = recordings / args.reader
+        shutil.rmtree(folder, ignore_errors=True)
+        record_readings(listen_settings(config),
+                        adapt.enrolment_sentences(load_templates(), count), folder)
+        readers = sorted(p.parent.name for p in recordings.glob("*/manifest.jsonl"))
+        readings = [r for reader in readers
+                    for r in read_readings(recordings / reader / "manifest.jsonl")]
+        if len(readers) > 1:
+            print(f"booth adapt: adapting to {len(readers)} readers together: "
+                  + ", ".join(readers))
     try:
         result = adapt.adapt(readings, target)
     except adapt.AdaptationError as error:
@@ -246,6 +262,8 @@ def record_readings(settings: ListenSettings, sentences: list[str], folder: Path
     return readings
 
 
+RECORDINGS = "voice-recordings"
+"""`booth adapt --record` keeps each reader's recordings in here, in a folder of their name."""
 RECORD_END_SILENCE = 0.8
 """Seconds of silence that end a reading (longer than a command's, for a reader's pauses)."""
 RECORD_MAX_SECONDS = 10.0
