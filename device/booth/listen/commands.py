@@ -271,19 +271,15 @@ RECORD_NO_SPEECH = 6.0
 
 
 def _record_one(source, endpointer) -> list | None:
-    from booth.listen.endpoint import CHUNK, Endpoint
+    from booth.listen.endpoint import Chunker, Endpoint
 
     endpointer.reset()
-    audio, pending = [], None
+    audio, chunker = [], Chunker()
     while True:
         block = source.read()
         if block is None:
             return None
-        samples = block.samples if pending is None else np.concatenate([pending, block.samples])
-        usable = len(samples) // CHUNK * CHUNK
-        pending = samples[usable:]
-        for start in range(0, usable, CHUNK):
-            chunk = samples[start:start + CHUNK]
+        for chunk in chunker.split(block.samples):
             audio.append(chunk)
             state = endpointer.process(chunk)
             if state is Endpoint.SPOKEN:

@@ -16,6 +16,22 @@ CHUNK = 512
 SAMPLE_RATE = 16000
 
 
+class Chunker:
+    """Cuts blocks of any length into CHUNK-sample chunks, carrying the rest over to the next
+    block."""
+
+    def __init__(self) -> None:
+        self._pending = np.zeros(0, np.int16)
+
+    def split(self, samples: np.ndarray) -> list[np.ndarray]:
+        """The whole chunks the samples so far make (int16)."""
+        self._pending = np.concatenate([self._pending, samples.astype(np.int16, copy=False)])
+        whole = len(self._pending) // CHUNK * CHUNK
+        chunks = [self._pending[start:start + CHUNK] for start in range(0, whole, CHUNK)]
+        self._pending = self._pending[whole:]
+        return chunks
+
+
 class Endpoint(enum.Enum):
     """What the endpointer says after a chunk."""
 

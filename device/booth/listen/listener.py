@@ -36,7 +36,7 @@ from rhasspyhermes.wake import HotwordDetected
 
 from booth.intents import IntentParser
 from booth.listen.echo import EchoCanceller, NoEchoCanceller
-from booth.listen.endpoint import CHUNK, SAMPLE_RATE, Endpoint, Endpointer
+from booth.listen.endpoint import CHUNK, SAMPLE_RATE, Chunker, Endpoint, Endpointer
 from booth.listen.nlu import intent_message
 from booth.listen.recognizer import Recognizer
 from booth.listen.understand import understand
@@ -108,7 +108,7 @@ class Listener:
         """Reasons the wake word is switched off (`hermes/hotword/toggleOff`); on when empty."""
         self.asr_off: set[str] = set()
         """Reasons listening is switched off (`hermes/asr/toggleOff`); on when empty."""
-        self._pending = np.zeros(0, np.int16)
+        self._chunker = Chunker()
         self._ring: collections.deque[np.ndarray] = collections.deque(
             maxlen=max(1, round(pre_roll * SAMPLE_RATE / CHUNK)))
         self._samples = 0
@@ -197,12 +197,9 @@ class Listener:
             self._energy_in += float(np.dot(mic.astype(np.float64), mic.astype(np.float64)))
             self._energy_out += float(np.dot(cleaned.astype(np.float64),
                                              cleaned.astype(np.float64)))
-        self._pending = np.concatenate([self._pending, cleaned.astype(np.int16, copy=False)])
         messages: list[Message] = []
-        whole = len(self._pending) // CHUNK * CHUNK
-        for start in range(0, whole, CHUNK):
-            messages.extend(self._on_chunk(self._pending[start:start + CHUNK]))
-        self._pending = self._pending[whole:]
+        for chunk in self._chunker.split(cleaned):
+            messages.extend(self._on_chunk(chunk))
         return messages
 
     def _on_chunk(self, chunk: np.ndarray) -> list[Message]:
