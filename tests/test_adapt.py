@@ -17,10 +17,11 @@ import pytest
 import soundfile
 
 from booth import doctor
-from booth.intents import IntentParser, Vocabulary, load_templates
+from booth.intents import load_templates
 from booth.listen import adapt
+from booth.listen.adapt_eval import count_understood, other_commands
 from booth.listen.commands import cmd_adapt, record_readings
-from booth.listen.hear import Engines, Recording, hear, read_audio
+from booth.listen.hear import read_audio
 from booth.listen.settings import ListenSettings
 from booth.listen.sources import FileSource
 from booth.listen.sphinx import model_dir
@@ -32,17 +33,29 @@ VOICE = "en-gb-scotland"
 TEST_COMMANDS = 30
 
 
-def _say(text: str, out: Path) -> Path:
+def _say(text: str, out: Path, voice: str = VOICE) -> Path:
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng is not installed")
-    subprocess.run(["espeak-ng", "-v", VOICE, "-w", str(out), text], check=True, timeout=30)
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, timeout=30)
     return out
 
 
+def _microphone(spoken: list[np.ndarray], path: Path) -> Path:
+    """A microphone recording of sentences read one after another, with pauses between."""
+    pause = np.zeros(16000 * 3 // 2, np.int16)                      # 1.5 s
+    soundfile.write(str(path), np.concatenate([pause] + [x for s in spoken for x in (s, pause)]),
+                    16000)
+    return path
+
+
+def _adapt_args(**given) -> argparse.Namespace:
+    """`booth adapt`'s arguments, as its command line gives them."""
+    return argparse.Namespace(**{"record": False, "manifest": None, "sentences": False,
+                                 "reset": False, "count": None, "reader": "me", **given})
+
+
 def _adapt(capsys, manifest: Path) -> str:
-    args = argparse.Namespace(record=False, manifest=str(manifest), sentences=False, reset=False,
-                              count=None)
-    assert cmd_adapt(args, config_with()) == 0
+    assert cmd_adapt(_adapt_args(manifest=str(manifest)), config_with()) == 0
     return capsys.readouterr().out
 
 
@@ -70,9 +83,7 @@ def adapted(readings, tmp_path_factory):
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.setenv("STATE_DIRECTORY", str(state))
-        args = argparse.Namespace(record=False, manifest=str(readings), sentences=False,
-                                  reset=False, count=None)
-        assert cmd_adapt(args, config_with()) == 0
+        assert cmd_adapt(_adapt_args(manifest=str(readings)), config_with()) == 0
     return printed.getvalue(), state / "listen" / adapt.ADAPTED_MODEL
 
 
@@ -86,34 +97,10 @@ def test_the_bundled_models_quantised_mixture_weights_expand_to_probabilities() 
 def test_reading_commands_in_a_scottish_accent_teaches_booth_that_voice(adapted, tmp_path,
                                                                        ) -> None:
     _, model = adapted
-    enrolled = set(adapt.enrolment_sentences(load_templates()))
-    templates = load_templates()
-    parser = IntentParser(Vocabulary.empty(), templates)
-    commands = []
-    for seed in range(1000):
-        try:
-            [sentence] = templates.sample(Vocabulary.empty(), 1, seed=seed)
-        except IndexError:
-            continue
-        text = sentence.text
-        if text not in enrolled and 2 <= len(text.split()) <= 8 and text not in {
-                t for t, _ in commands}:
-            commands.append((text, parser.parse(text)))
-        if len(commands) == TEST_COMMANDS:
-            break
+    commands = other_commands(TEST_COMMANDS, set(adapt.enrolment_sentences(load_templates())))
     files = [_say(text, tmp_path / f"{n:02d}.wav") for n, (text, _) in enumerate(commands)]
-
-    def understood(acoustic_model: str) -> int:
-        engines = Engines.load(ListenSettings(recognizer="pocketsphinx",
-                                              acoustic_model=acoustic_model),
-                               Vocabulary.empty(), wake=False, cache_dir=tmp_path)
-        right = 0
-        for file, (_, expected) in zip(files, commands):
-            result, _ = hear(engines, Recording(file), wake=False)
-            right += (result["intent"] == expected.name and result["slots"] == expected.slots)
-        return right
-
-    before, after = understood("bundled"), understood(str(model))
+    before = count_understood("bundled", files, commands, tmp_path)
+    after = count_understood(str(model), files, commands, tmp_path)
     assert after >= before + 5, (before, after)
 
 
@@ -142,9 +129,7 @@ def test_the_adapted_model_is_the_one_in_use_until_reset(adapted, capsys, monkey
     recognizer = doctor._check_recognizer(config_with())
     assert recognizer.status == "ok" and "adapted to a voice" in recognizer.detail
 
-    args = argparse.Namespace(record=False, manifest=None, sentences=False, reset=True,
-                              count=None, reader="me")
-    assert cmd_adapt(args, config_with()) == 0
+    assert cmd_adapt(_adapt_args(reset=True), config_with()) == 0
     assert "the listener uses the bundled model" in capsys.readouterr().out
     assert adapt.adapted_model("", state / "listen") is None
 
@@ -182,11 +167,8 @@ def test_a_manifest_line_without_its_sentence_is_a_clear_error(capsys, tmp_path)
 def test_recording_keeps_one_file_per_sentence_ending_when_the_reader_stops(
         readings, tmp_path) -> None:
     rows = [json.loads(line) for line in readings.read_text().splitlines()][:3]
-    pause = np.zeros(16000 * 3 // 2, np.int16)          # 1.5 s between sentences
     spoken = [read_audio(readings.parent / row["file"]) for row in rows]
-    soundfile.write(str(tmp_path / "mic.wav"),
-                    np.concatenate([pause] + [x for s in spoken for x in (s, pause)]), 16000)
-    source = FileSource(str(tmp_path / "mic.wav"))
+    source = FileSource(str(_microphone(spoken, tmp_path / "mic.wav")))
     recorded = record_readings(ListenSettings(), [row["text"] for row in rows],
                                tmp_path / "recordings", source=source)
     assert [r.text for r in recorded] == [row["text"] for row in rows]
@@ -200,17 +182,9 @@ def test_recording_keeps_one_file_per_sentence_ending_when_the_reader_stops(
 
 def _microphone_reading(texts: list[str], voice: str, folder: Path) -> Path:
     """A microphone recording of someone reading `texts` with pauses between them."""
-    pause = np.zeros(16000 * 3 // 2, np.int16)
-    spoken = []
-    for n, text in enumerate(texts):
-        if not shutil.which("espeak-ng"):
-            pytest.skip("espeak-ng is not installed")
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(folder / f"s{n}.wav"), text],
-                       check=True, timeout=30)
-        spoken += [read_audio(folder / f"s{n}.wav"), pause]
-    path = folder / f"{voice}.wav"
-    soundfile.write(str(path), np.concatenate([pause, *spoken]), 16000)
-    return path
+    spoken = [read_audio(_say(text, folder / f"{voice}-{n}.wav", voice))
+              for n, text in enumerate(texts)]
+    return _microphone(spoken, folder / f"{voice}.wav")
 
 
 def test_each_reader_in_the_house_adds_their_voice_and_reset_forgets_them_all(
@@ -225,9 +199,7 @@ def test_each_reader_in_the_house_adds_their_voice_and_reset_forgets_them_all(
 
     def read(name: str) -> str:
         reader["name"] = name
-        args = argparse.Namespace(record=True, manifest=None, sentences=False, reset=False,
-                                  count=14, reader=name)
-        assert cmd_adapt(args, config_with()) == 0
+        assert cmd_adapt(_adapt_args(record=True, count=14, reader=name), config_with()) == 0
         return capsys.readouterr().out
 
     read("alice")
@@ -240,7 +212,5 @@ def test_each_reader_in_the_house_adds_their_voice_and_reset_forgets_them_all(
     assert sorted(p.name for p in recordings.iterdir()) == ["alice", "bob"]
     assert len(list((recordings / "alice").glob("*.wav"))) == 14
 
-    args = argparse.Namespace(record=False, manifest=None, sentences=False, reset=True,
-                              count=None, reader="me")
-    assert cmd_adapt(args, config_with()) == 0
+    assert cmd_adapt(_adapt_args(reset=True), config_with()) == 0
     assert not model.exists() and not recordings.exists()

@@ -131,7 +131,6 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None) -> A
         work = Path(folder)
         model = _trainable_copy(base, work / "base", tools)
         lexicon, known, ids = Lexicon(), {}, []
-        seconds = 0.0
         for reading in readings:
             utterance_id = f"u{len(ids):04d}"
             sentence = [w.lower() for w in text_words(reading.text)]
@@ -147,13 +146,13 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None) -> A
                 continue
             soundfile.write(str(work / f"{utterance_id}.wav"), audio, SAMPLE_RATE,
                             subtype="PCM_16")
-            ids.append((utterance_id, reading, " ".join(sentence)))
-            seconds += len(audio) / SAMPLE_RATE
+            ids.append((utterance_id, reading, " ".join(sentence), len(audio) / SAMPLE_RATE))
         if len(ids) < MIN_RECORDINGS:
             raise AdaptationError(f"only {len(ids)} usable recordings: adaptation needs at "
                                   f"least {MIN_RECORDINGS}" + _reasons(skipped))
-        (work / "fileids").write_text("".join(f"{u}\n" for u, _, _ in ids))
-        (work / "transcription").write_text("".join(f"<s> {t} </s> ({u})\n" for u, _, t in ids))
+        (work / "fileids").write_text("".join(f"{u}\n" for u, *_ in ids))
+        (work / "transcription").write_text("".join(f"<s> {t} </s> ({u})\n"
+                                                    for u, _, t, _ in ids))
         (work / "words.dict").write_text(lexicon.dictionary_text(known))
         _run([tools["sphinx_fe"], "-argfile", model / "feat.params", "-samprate", SAMPLE_RATE,
               "-c", work / "fileids", "-di", work, "-do", work, "-ei", "wav", "-eo", "mfc",
@@ -162,7 +161,7 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None) -> A
               # converted) otherwise give features no microphone does; bw then failed to align
               # 26 of 60 such recordings instead of 2
               "-dither", "yes"])
-        unconverted = [u for u, _, _ in ids if not (work / f"{u}.mfc").exists()]
+        unconverted = [u for u, *_ in ids if not (work / f"{u}.mfc").exists()]
         if unconverted:                     # bw would wait five minutes for them
             raise AdaptationError(f"sphinx_fe made no features for {len(unconverted)} "
                                   "recordings")
@@ -173,13 +172,12 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None) -> A
                         "-dictfn", work / "words.dict", "-fdictfn", model / "noisedict",
                         "-ctlfn", work / "fileids", "-lsnfn", work / "transcription",
                         "-cepdir", work, "-cepext", "mfc", "-accumdir", work / "counts"])
-        by_id = {u: r for u, r, _ in ids}
-        for utterance_id in _IGNORED.findall(counted):
-            reading = by_id.get(utterance_id)
-            if reading is not None:
+        ignored = set(_IGNORED.findall(counted))
+        for utterance_id, reading, _, _ in ids:
+            if utterance_id in ignored:
                 skipped[str(reading.file)] = "did not sound like its sentence"
-                seconds -= soundfile.info(str(work / f"{utterance_id}.wav")).duration
-        used = len(ids) - sum(1 for u in _IGNORED.findall(counted) if u in by_id)
+        aligned = [duration for u, _, _, duration in ids if u not in ignored]
+        used, seconds = len(aligned), sum(aligned)
         if used < MIN_RECORDINGS:
             raise AdaptationError(f"only {used} recordings matched their sentences: adaptation "
                                   f"needs at least {MIN_RECORDINGS}" + _reasons(skipped))

@@ -45,7 +45,7 @@ NOISE_DBFS = -70.0
 SEED = 5
 
 
-def test_commands(count: int, exclude: set[str]) -> list[tuple[str, object]]:
+def other_commands(count: int, exclude: set[str]) -> list[tuple[str, object]]:
     """`count` commands without library names, none of them one `booth adapt` asks for."""
     templates = load_templates()
     parser = IntentParser(Vocabulary.empty(), templates)
@@ -73,7 +73,7 @@ def _record(synth: Synthesizer, speaker: Speaker, text: str, path: Path,
     return path
 
 
-def _understood(model: str, files: list[Path], commands: list[tuple[str, object]],
+def count_understood(model: str, files: list[Path], commands: list[tuple[str, object]],
                 cache: Path) -> int:
     engines = Engines.load(ListenSettings(recognizer="pocketsphinx", acoustic_model=model),
                            Vocabulary.empty(), wake=False, cache_dir=cache)
@@ -106,11 +106,11 @@ def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth:
             "reading_s": round(result.seconds, 1), "adapt_wall_s": round(wall, 1),
             "adapt_cpu_s_in_booth": round(cpu, 1),
             "commands": len(commands),
-            "bundled": _understood("bundled", own, commands, work),
-            "adapted": _understood(model, own, commands, work),
+            "bundled": count_understood("bundled", own, commands, work),
+            "adapted": count_understood(model, own, commands, work),
             "other_voice": other_speaker.label,
-            "other_bundled": _understood("bundled", other, commands, work),
-            "other_adapted": _understood(model, other, commands, work)}
+            "other_bundled": count_understood("bundled", other, commands, work),
+            "other_adapted": count_understood(model, other, commands, work)}
 
 
 def evaluate_household(speakers: list[Speaker], commands: list[tuple[str, object]],
@@ -129,8 +129,8 @@ def evaluate_household(speakers: list[Speaker], commands: list[tuple[str, object
     for k, speaker in enumerate([*speakers, OTHER_VOICE["espeak"]]):
         files = [_record(synth, speaker, text, folder / f"t{k}_{n:02d}.wav", rng)
                  for n, (text, _) in enumerate(commands)]
-        understood[speaker.label] = [_understood("bundled", files, commands, work),
-                                     _understood(model, files, commands, work)]
+        understood[speaker.label] = [count_understood("bundled", files, commands, work),
+                                     count_understood(model, files, commands, work)]
     return {"household": [s.label for s in speakers], "commands": len(commands),
             "bundled_then_adapted": understood}
 
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="JSON lines")
     args = parser.parse_args(argv)
     synth = Synthesizer()
-    commands = test_commands(args.commands, set(adapt.enrolment_sentences(load_templates())))
+    commands = other_commands(args.commands, set(adapt.enrolment_sentences(load_templates())))
     with tempfile.TemporaryDirectory(prefix="booth-eval-adapt-") as folder:
         for speaker in TALKERS:
             row = evaluate_talker(speaker, commands, synth, Path(folder))

@@ -19,7 +19,6 @@ import soxr
 
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.intents.templates import Templates
-from booth.listen.adapt import adapted_model
 from booth.listen.echo import make_echo_canceller
 from booth.listen.endpoint import Endpointer, EndpointSettings, SpeechVad
 from booth.listen.listener import Listener, Utterance
@@ -65,8 +64,7 @@ class Engines:
         templates = templates or load_templates()
         recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
                                      settings.vosk_model, cache_dir=cache_dir,
-                                     acoustic_model=adapted_model(settings.acoustic_model,
-                                                                  cache_dir))
+                                     acoustic_model=settings.acoustic_model)
         detector = make_wake_word_detector(settings.wake_engine, settings.wake_word,
                                            settings.wake_threshold,
                                            settings.wake_quick_ear) if wake else None

@@ -111,14 +111,12 @@ class LiveListener:
         if self.engines is None:
             raise RuntimeError("this listener was not opened with its engines")
         from booth.intents import IntentParser, load_templates
-        from booth.listen.adapt import adapted_model
         from booth.listen.recognizer import make_recognizer
         settings = self.engines.settings
         templates = load_templates()
-        recognizer = make_recognizer(
-            settings.recognizer, templates, vocabulary, settings.vosk_model,
-            cache_dir=self.cache_dir,
-            acoustic_model=adapted_model(settings.acoustic_model, self.cache_dir))
+        recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
+                                     settings.vosk_model, cache_dir=self.cache_dir,
+                                     acoustic_model=settings.acoustic_model)
         with self._swap_lock:
             self._swap = (recognizer, IntentParser(vocabulary, templates))
 

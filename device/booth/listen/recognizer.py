@@ -68,9 +68,10 @@ def find_vosk_model(configured: str = "", models_dir: Path = MODELS_DIR) -> Path
 
 def make_recognizer(engine: str, templates: Templates, vocabulary: Vocabulary,
                     vosk_model: str = "", cache_dir: Path | None = None,
-                    acoustic_model: Path | None = None) -> Recognizer:
+                    acoustic_model: str = "") -> Recognizer:
     """The recogniser a setting names: `auto`, `vosk` or `pocketsphinx` (PocketSphinx with
-    `acoustic_model`, else its bundled one)."""
+    the acoustic model `listen.acoustic_model` names; its default is the one `booth adapt`
+    made in `cache_dir`, the listener's state folder, if there is one)."""
     if engine not in ("auto", "vosk", "pocketsphinx"):
         raise ValueError(f"unknown recogniser {engine!r}: use auto, vosk or pocketsphinx")
     model = find_vosk_model(vosk_model) if engine in ("auto", "vosk") else None
@@ -80,6 +81,7 @@ def make_recognizer(engine: str, templates: Templates, vocabulary: Vocabulary,
     if model is not None:
         from booth.listen.vosk import VoskRecognizer
         return VoskRecognizer.for_commands(model, templates, vocabulary)
+    from booth.listen.adapt import adapted_model
     from booth.listen.sphinx import PocketSphinxRecognizer
     return PocketSphinxRecognizer.build(templates, vocabulary, cache_dir=cache_dir,
-                                        acoustic_model=acoustic_model)
+                                        acoustic_model=adapted_model(acoustic_model, cache_dir))
