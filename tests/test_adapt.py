@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
 from booth import doctor
-from booth.intents import load_templates
+from booth.intents import IntentParser, load_templates
 from booth.listen import adapt
-from booth.listen.adapt_eval import count_understood, other_commands
+from booth.listen.adapt_eval import count_understood, learn_from_use, other_commands
 from booth.listen.commands import cmd_adapt, record_readings
 from booth.listen.hear import read_audio
+from booth.listen.learn import HEARD, VoiceLearner, worth_keeping
 from booth.listen.settings import ListenSettings
 from booth.listen.sources import FileSource
 from booth.listen.sphinx import model_dir
@@ -94,14 +94,72 @@ def test_the_bundled_models_quantised_mixture_weights_expand_to_probabilities() 
     assert (weights > 0).all()
 
 
-def test_reading_commands_in_a_scottish_accent_teaches_booth_that_voice(adapted, tmp_path,
-                                                                       ) -> None:
-    _, model = adapted
+@pytest.fixture(scope="module")
+def scottish_commands(tmp_path_factory) -> tuple[list[Path], list, int]:
+    """Other commands than those read, in the same voice: (recordings, commands, how many of
+    them the bundled model understands)."""
+    folder = tmp_path_factory.mktemp("commands")
     commands = other_commands(TEST_COMMANDS, set(adapt.enrolment_sentences(load_templates())))
-    files = [_say(text, tmp_path / f"{n:02d}.wav") for n, (text, _) in enumerate(commands)]
-    before = count_understood("bundled", files, commands, tmp_path)
+    files = [_say(text, folder / f"{n:02d}.wav") for n, (text, _) in enumerate(commands)]
+    return files, commands, count_understood("bundled", files, commands, folder)
+
+
+def test_reading_commands_in_a_scottish_accent_teaches_booth_that_voice(
+        adapted, scottish_commands, tmp_path) -> None:
+    _, model = adapted
+    files, commands, before = scottish_commands
     after = count_understood(str(model), files, commands, tmp_path)
     assert after >= before + 5, (before, after)
+
+
+def test_commands_heard_in_use_teach_booth_the_voice_without_reading_aloud(
+        readings, scottish_commands, capsys, monkeypatch, tmp_path) -> None:
+    rows = [json.loads(line) for line in readings.read_text().splitlines()][:60]
+    state = tmp_path / "state" / "listen"
+    model, kept, right = learn_from_use([readings.parent / row["file"] for row in rows],
+                                        [row["text"] for row in rows], state, tmp_path)
+    assert model == str(state / adapt.ADAPTED_MODEL)
+    assert kept >= 10, (kept, right)              # the clear ones (some of them misheard)
+    assert 10 <= adapt.model_info(Path(model))["heard"] <= kept
+    files, commands, before = scottish_commands
+    after = count_understood(model, files, commands, tmp_path)
+    assert after >= before + 4, (before, after)
+
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    assert cmd_adapt(_adapt_args(reset=True), config_with()) == 0
+    assert "heard-commands" in capsys.readouterr().out
+    assert not (state / HEARD).exists() and not Path(model).exists()
+
+
+def test_the_learner_keeps_the_newest_commands_and_forgets_the_oldest(tmp_path) -> None:
+    learner = VoiceLearner(tmp_path, keep=3)
+    for n in range(5):
+        learner.add(np.full(1600, n, np.int16), f"command {n}")
+    kept = learner.kept()
+    assert [row["text"] for row in kept] == ["command 2", "command 3", "command 4"]
+    assert sorted(p.name for p in (tmp_path / HEARD).glob("*.wav")) == \
+        [row["file"] for row in kept]
+    audio, rate = soundfile.read(str(tmp_path / HEARD / kept[0]["file"]), dtype="int16")
+    assert rate == 16000 and len(audio) == 1600 and (audio == 2).all()
+
+
+def test_only_a_clear_command_is_kept_for_learning() -> None:
+    parser = IntentParser()
+    assert worth_keeping(parser, "next song", confidence=0.2, echo_share=0.1)
+    assert not worth_keeping(parser, "the weather is nice", confidence=0.2, echo_share=0.1)
+    assert not worth_keeping(parser, "next song", confidence=0.001, echo_share=0.1)  # unsure
+    assert not worth_keeping(parser, "next song", confidence=0.2, echo_share=0.7)    # music
+    assert not worth_keeping(parser, "", confidence=0.2, echo_share=0.0)
+
+
+def test_a_damaged_line_of_the_commands_kept_is_skipped(tmp_path, caplog) -> None:
+    learner = VoiceLearner(tmp_path)
+    learner.add(np.zeros(1600, np.int16), "next song")
+    with open(tmp_path / HEARD / "manifest.jsonl", "a") as manifest:
+        manifest.write("{not json\n")
+    learner.add(np.zeros(1600, np.int16), "pause")
+    assert [row["text"] for row in learner.kept()] == ["next song", "pause"]
+    assert "skipping a damaged line" in caplog.text
 
 
 def test_a_recording_of_another_sentence_or_no_audio_is_left_out_and_named(adapted) -> None:

@@ -638,3 +638,46 @@ def test_a_press_over_music_is_heard_through_a_real_sound_server(
     assert intents, [getattr(m, "text", m) for m in published]
     assert intents[0].intent.intent_name == "NextTrack"
     assert live.reference.received > 4 * RATE            # the reference really arrived
+
+
+def test_the_live_listener_keeps_a_command_it_understood_and_swaps_in_a_learnt_model(
+        engines, vocabulary, tmp_path, tmp_path_factory) -> None:
+    from booth.listen.learn import HEARD, VoiceLearner
+    from booth.listen.live import LiveListener
+    from booth.listen.sphinx import model_dir
+    cache = tmp_path / "listen"
+    shutil.copytree(_engines_cache(tmp_path_factory), cache)
+    settings = ListenSettings(recognizer="pocketsphinx", reference="none",
+                              source=f"file:{voice_data() / 'c0002.flac'}")
+    published: list = []
+    live = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
+    live.press()
+    live.start()
+    deadline = time.monotonic() + 30
+    while not VoiceLearner(cache).kept() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [kept] = VoiceLearner(cache).kept()
+    assert published[-1].intent.intent_name == "NextTrack"
+    assert IntentParser(vocabulary).parse(kept["text"]).name == "NextTrack"
+    audio = read_audio(cache / HEARD / kept["file"])
+    assert 0.5 < len(audio) / 16000 < 5.0                       # the command, not the silence
+
+    new_model = shutil.copytree(model_dir() / "en-us", tmp_path / "learnt")  # as if learnt
+    live.use_acoustic_model(new_model)
+    while live.listener.recognizer.acoustic_model != new_model and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live.listener.recognizer.acoustic_model == new_model
+    assert live.listener.parser.vocabulary is vocabulary        # the same names as before
+    live.close()
+
+
+def test_with_learning_off_the_live_listener_keeps_nothing(vocabulary, tmp_path,
+                                                           tmp_path_factory) -> None:
+    from booth.listen.live import LiveListener
+    cache = tmp_path / "listen"
+    shutil.copytree(_engines_cache(tmp_path_factory), cache)
+    settings = ListenSettings(recognizer="pocketsphinx", reference="none", source="null",
+                              learn_voice=False)
+    live = LiveListener.open(settings, vocabulary, [].append, cache_dir=cache)
+    assert live.learner is None and live.listener.learner is None
+    live.close()

@@ -328,7 +328,7 @@ def _check_recognizer(config: Any) -> Finding:
         return Finding("recognizer", "fail", f"no speech recogniser: {err}",
                        "install pocketsphinx into Booth's venv (it bundles US English)")
     from booth import config as config_mod
-    from booth.listen.adapt import adapted_model, model_info
+    from booth.listen.adapt import adapted_model, describe
     try:
         adapted = adapted_model(getattr(listen, "acoustic_model", ""),
                                 config_mod.state_dir() / "listen")
@@ -336,9 +336,8 @@ def _check_recognizer(config: Any) -> Finding:
         return Finding("recognizer", "fail", str(err), "empty listen.acoustic_model for the "
                        "bundled model or the one `booth adapt` makes")
     if adapted is not None:
-        recordings = model_info(adapted).get("recordings", "?")
-        return Finding("recognizer", "ok", f"PocketSphinx, US English adapted to a voice "
-                       f"({recordings} recordings, {adapted})")
+        return Finding("recognizer", "ok", "PocketSphinx, US English adapted to a voice, "
+                       f"{describe(adapted)} ({adapted})")
     return Finding("recognizer", "ok", f"PocketSphinx, US English ({model})")
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from booth.config import Config, state_dir
-from booth.listen.adapt import adapted_model, model_info
+from booth.listen.adapt import adapted_model, describe
 from booth.listen.recognizer import MODELS_DIR, find_vosk_model
 
 VOSK_ENGLISH = (
@@ -85,11 +85,9 @@ def _recognizers(config: Config) -> list[ModelEntry]:
         entries.append(ModelEntry("speech recognition", "PocketSphinx (listen.acoustic_model)",
                                   listen.acoustic_model, False, str(err)))
     if adapted is not None:
-        info = model_info(adapted)
         entries.append(ModelEntry(
             "speech recognition", "PocketSphinx US English, adapted to a voice", str(adapted),
-            sphinx_in_use, f"booth adapt: {info.get('recordings', '?')} recordings, "
-            f"{info.get('made', '?')}" if info else "listen.acoustic_model"))
+            sphinx_in_use, describe(adapted)))
     try:
         import pocketsphinx
         sphinx = Path(pocketsphinx.get_model_path()) / "en-us"

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 ADAPTED_MODEL = "voice-model"
 """The adapted model's folder in the listener's state folder."""
+RECORDINGS = "voice-recordings"
+"""`booth adapt --record` keeps each reader's recordings in here (in the listener's state
+folder), in a folder of their name with a manifest.jsonl."""
 SENTENCES = 60
 """Sentences `booth adapt` asks for (about two minutes of speech, three of reading). Measured
 with espeak's Scottish voice, which the bundled model understands worst: 60 read commands took
@@ -117,9 +120,48 @@ def model_info(model: Path) -> dict:
         return {}
 
 
-def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None) -> AdaptationResult:
+def read_readings(path: str | Path) -> list[Reading]:
+    """Recordings and their sentences from a JSON-lines manifest ({"file", "text"} per line,
+    paths relative to it)."""
+    from booth.listen.hear import read_jsonl
+
+    return list(read_jsonl(path, '"file" and "text"', lambda base, row:
+                           Reading(base / row["file"], str(row["text"]))))
+
+
+def readers(state: Path) -> list[str]:
+    """The names of those who read with `booth adapt --record`."""
+    return sorted(p.parent.name for p in (Path(state) / RECORDINGS).glob("*/manifest.jsonl"))
+
+
+def enrolled_readings(state: Path) -> list[Reading]:
+    """Every reader's recordings (`booth adapt --record`), a damaged manifest skipped."""
+    found = []
+    for reader in readers(state):
+        manifest = Path(state) / RECORDINGS / reader / "manifest.jsonl"
+        try:
+            found += read_readings(manifest)
+        except (OSError, ValueError) as error:
+            log.warning("leaving out %s's readings: %s", reader, error)
+    return found
+
+
+def describe(model: Path) -> str:
+    """What an adapted model learnt from, in a few words (for `booth models` and doctor)."""
+    info = model_info(model)
+    if not info:
+        return "listen.acoustic_model"
+    heard = info.get("heard", 0)
+    return (f"learnt from {info.get('recordings', '?')} recordings"
+            + (f" (up to {heard} of them commands heard in use)" if heard else "")
+            + f", made {info.get('made', '?')}")
+
+
+def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
+          info: dict | None = None) -> AdaptationResult:
     """Adapt the bundled (or `base`) acoustic model to the voice in `readings`; the adapted
-    model replaces `out` only when adaptation succeeded."""
+    model replaces `out` only when adaptation succeeded. `info` joins what the model's
+    adapted.json records."""
     from booth.listen.hear import AudioFileError, read_audio
     from booth.listen.lexicon import Lexicon
     from booth.listen.sphinx import model_dir
@@ -193,7 +235,8 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None) -> A
             shutil.copy(base / name, adapted / name)
         (adapted / INFO_FILE).write_text(json.dumps({
             "recordings": used, "skipped": len(skipped), "seconds": round(seconds, 1),
-            "made": time.strftime("%Y-%m-%d %H:%M")}) + "\n", encoding="utf-8")
+            "made": time.strftime("%Y-%m-%d %H:%M"), **(info or {})}) + "\n",
+            encoding="utf-8")
         _replace(out, adapted)
     log.info("adapted the acoustic model to %d recordings (%.0f s) in %s", used, seconds, out)
     return AdaptationResult(out, used, skipped, round(seconds, 1))

@@ -3,8 +3,11 @@
 For each talker: the 60 sentences `booth adapt` asks for, synthesised in that voice, adapt a
 model to them; then 40 other commands in the same voice, understood with the bundled model and
 with the adapted one. Also the same 40 commands in another voice (someone else in the house)
-with both models: what adapting to one person costs the others. Last, a household: one model
-adapted to the first two talkers together, tried on both and on Piper's voice.
+with both models: what adapting to one person costs the others. Then Booth in use: the same
+60 sentences said as commands, kept and learnt from as the live listener does
+(booth.listen.learn), and the 40 commands heard with the model that learnt. Last, a
+household: one model adapted to the first two talkers together, and one learnt from both
+using Booth in turn, tried on both and on Piper's voice.
 
     python -m booth.listen.adapt_eval [--json] [--commands 40]
 """
@@ -23,8 +26,10 @@ import numpy as np
 import soundfile
 
 from booth.intents import IntentParser, Vocabulary, load_templates
+from booth.intents.text import words as text_words
 from booth.listen import adapt
 from booth.listen.hear import Engines, Recording, hear
+from booth.listen.learn import VoiceLearner
 from booth.listen.settings import ListenSettings
 from booth.listen.voiceset import Speaker, Synthesizer
 
@@ -85,6 +90,29 @@ def count_understood(model: str, files: list[Path], commands: list[tuple[str, ob
     return right
 
 
+def learn_from_use(files: list[Path], texts: list[str], state: Path,
+                   cache: Path) -> tuple[str, int, int]:
+    """Booth in use: each recording heard with the model of the moment, the clear ones kept
+    and learnt from every learn.EVERY (as the live listener's learner does, here in line).
+    Returns the model at the end ("bundled" if none), the commands kept, and how many of
+    those were heard right."""
+    learner = VoiceLearner(state)
+    model, kept, right = "bundled", 0, 0
+    engines = None
+    for file, text in zip(files, texts):
+        engines = engines or Engines.load(ListenSettings(recognizer="pocketsphinx",
+                                                         acoustic_model=model),
+                                          Vocabulary.empty(), wake=False, cache_dir=cache)
+        heard: list[str] = []
+        hear(engines, Recording(file), wake=False,
+             learner=lambda audio, said: (learner.add(audio, said), heard.append(said)))
+        kept += len(heard)
+        right += heard == [" ".join(text_words(text)).lower()]
+        if heard and learner.due() and (new := learner.learn()) is not None:
+            model, engines = str(new), None
+    return model, kept, right
+
+
 def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth: Synthesizer,
                     work: Path) -> dict:
     rng = np.random.default_rng(random.Random(speaker.label).randrange(2 ** 32))
@@ -102,12 +130,17 @@ def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth:
     other = [_record(synth, other_speaker, text, folder / f"o{n:02d}.wav", rng)
              for n, (text, _) in enumerate(commands)]
     model = str(result.model)
+    used_model, kept, kept_right = learn_from_use([r.file for r in readings],
+                                                  [r.text for r in readings],
+                                                  folder / "in-use", work)
     return {"voice": speaker.label, "recordings": result.used,
             "reading_s": round(result.seconds, 1), "adapt_wall_s": round(wall, 1),
             "adapt_cpu_s_in_booth": round(cpu, 1),
             "commands": len(commands),
             "bundled": count_understood("bundled", own, commands, work),
             "adapted": count_understood(model, own, commands, work),
+            "in_use": len(readings), "kept_in_use": kept, "kept_right": kept_right,
+            "learnt_in_use": count_understood(used_model, own, commands, work),
             "other_voice": other_speaker.label,
             "other_bundled": count_understood("bundled", other, commands, work),
             "other_adapted": count_understood(model, other, commands, work)}
@@ -125,14 +158,17 @@ def evaluate_household(speakers: list[Speaker], commands: list[tuple[str, object
                 for k, speaker in enumerate(speakers)
                 for n, text in enumerate(adapt.enrolment_sentences(load_templates()))]
     model = str(adapt.adapt(readings, folder / "model").model)
+    in_turn = sorted(readings, key=lambda r: r.file.name.split("_")[1])   # each in turn
+    used_model, _, _ = learn_from_use([r.file for r in in_turn], [r.text for r in in_turn],
+                                      folder / "in-use", work)
     understood = {}
     for k, speaker in enumerate([*speakers, OTHER_VOICE["espeak"]]):
         files = [_record(synth, speaker, text, folder / f"t{k}_{n:02d}.wav", rng)
                  for n, (text, _) in enumerate(commands)]
-        understood[speaker.label] = [count_understood("bundled", files, commands, work),
-                                     count_understood(model, files, commands, work)]
+        understood[speaker.label] = [count_understood(m, files, commands, work)
+                                     for m in ("bundled", model, used_model)]
     return {"household": [s.label for s in speakers], "commands": len(commands),
-            "bundled_then_adapted": understood}
+            "in_use": len(in_turn), "bundled_adapted_learnt_in_use": understood}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,28 +176,35 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commands", type=int, default=40, help="test commands per voice")
     parser.add_argument("--json", action="store_true", help="JSON lines")
+    parser.add_argument("--voice", metavar="TEXT",
+                        help="only the talkers whose label contains TEXT (no household)")
     args = parser.parse_args(argv)
     synth = Synthesizer()
     commands = other_commands(args.commands, set(adapt.enrolment_sentences(load_templates())))
     with tempfile.TemporaryDirectory(prefix="booth-eval-adapt-") as folder:
-        for speaker in TALKERS:
+        for speaker in [t for t in TALKERS if (args.voice or "") in t.label]:
             row = evaluate_talker(speaker, commands, synth, Path(folder))
             if args.json:
                 print(json.dumps(row), flush=True)
             else:
                 n = row["commands"]
                 print(f"{row['voice']:40s} {row['bundled']:3d} → {row['adapted']:3d} of {n}   "
+                      f"learnt from {row['in_use']} commands in use: {row['learnt_in_use']} "
+                      f"({row['kept_in_use']} kept, {row['kept_right']} of them right)   "
                       f"another voice ({row['other_voice']}): {row['other_bundled']} → "
                       f"{row['other_adapted']}   ({row['recordings']} recordings, "
                       f"{row['reading_s']:.0f} s; adapting took {row['adapt_wall_s']} s)",
                       flush=True)
+        if args.voice:
+            return 0
         row = evaluate_household(TALKERS[:2], commands, synth, Path(folder))
         if args.json:
             print(json.dumps(row), flush=True)
         else:
-            print("household of " + " and ".join(row["household"]) + ", adapted together: "
-                  + "; ".join(f"{voice} {before} → {after}" for voice, (before, after)
-                              in row["bundled_then_adapted"].items()), flush=True)
+            print("household of " + " and ".join(row["household"]) + ": bundled → adapted "
+                  f"together → learnt from {row['in_use']} commands in use by both: "
+                  + "; ".join(f"{voice} {a} → {b} → {c}" for voice, (a, b, c)
+                              in row["bundled_adapted_learnt_in_use"].items()), flush=True)
     return 0
 
 

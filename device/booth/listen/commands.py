@@ -52,9 +52,11 @@ def register(subparsers: argparse._SubParsersAction,
         "adapt", parents=[common_parent],
         help="teach the recogniser your voice: read some commands aloud",
         description="Adapts PocketSphinx's acoustic model to one voice (yours, or one accent) "
-                    "from recordings of it reading commands; the listener uses the adapted "
-                    "model from its next start. Needs Debian's sphinxtrain, sphinxbase-utils "
-                    "and pocketsphinx packages (tools/install-deps installs them).")
+                    "from recordings of it reading commands, together with the commands the "
+                    "listener kept from use (listen.learn_voice); the listener uses the "
+                    "adapted model from its next start. Needs Debian's sphinxtrain, "
+                    "sphinxbase-utils and pocketsphinx packages (tools/install-deps installs "
+                    "them).")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--record", action="store_true",
                      help="show sentences one by one and record you reading each "
@@ -65,8 +67,8 @@ def register(subparsers: argparse._SubParsersAction,
     how.add_argument("--sentences", action="store_true",
                      help="print the sentences to read, one per line")
     how.add_argument("--reset", action="store_true",
-                     help="forget every voice (the adapted model and the recordings): back to "
-                          "the bundled model")
+                     help="forget every voice (the adapted model, the recordings and the "
+                          "commands kept from use): back to the bundled model")
     p.add_argument("--reader", default="me", metavar="NAME",
                    help="--record: whose voice this is (default: me). The model is adapted to "
                         "every reader's recordings together, so each person in the house can "
@@ -160,15 +162,16 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
 def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
     from booth.intents import load_templates
     from booth.listen import adapt
+    from booth.listen.learn import HEARD, VoiceLearner
 
     config = config or config_mod.load(getattr(args, "config", None))
     state = config_mod.state_dir() / "listen"
-    target, recordings = state / adapt.ADAPTED_MODEL, state / RECORDINGS
+    target, recordings = state / adapt.ADAPTED_MODEL, state / adapt.RECORDINGS
     count = args.count if args.count is not None else adapt.SENTENCES
     if count < adapt.MIN_RECORDINGS:
         raise SystemExit(f"booth adapt: --count is at least {adapt.MIN_RECORDINGS}")
     if args.reset:
-        found = [path for path in (target, recordings) if path.exists()]
+        found = [path for path in (target, recordings, state / HEARD) if path.exists()]
         for path in found:
             shutil.rmtree(path)
         print("booth adapt: " + (f"removed {' and '.join(map(str, found))}; the listener uses "
@@ -181,7 +184,7 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
         return 0
     if args.manifest:
         try:
-            readings = read_readings(args.manifest)
+            readings = adapt.read_readings(args.manifest)
         except (OSError, ValueError) as error:
             raise SystemExit(f"booth adapt: {error}") from None
     else:
@@ -192,14 +195,19 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
         shutil.rmtree(folder, ignore_errors=True)
         record_readings(listen_settings(config),
                         adapt.enrolment_sentences(load_templates(), count), folder)
-        readers = sorted(p.parent.name for p in recordings.glob("*/manifest.jsonl"))
-        readings = [r for reader in readers
-                    for r in read_readings(recordings / reader / "manifest.jsonl")]
+        readers = adapt.readers(state)
+        readings = adapt.enrolled_readings(state)
         if len(readers) > 1:
             print(f"booth adapt: adapting to {len(readers)} readers together: "
                   + ", ".join(readers))
+    heard = VoiceLearner(state).kept()
+    if heard:
+        print(f"booth adapt: and to {len(heard)} commands the listener kept from use")
     try:
-        result = adapt.adapt(readings, target)
+        result = adapt.adapt(readings + [adapt.Reading(state / HEARD / row["file"], row["text"])
+                                         for row in heard], target,
+                             info={"heard": len(heard),
+                                   "heard_upto": heard[-1]["number"] if heard else 0})
     except adapt.AdaptationError as error:
         raise SystemExit(f"booth adapt: {error}") from None
     print(f"booth adapt: adapted to {result.used} recordings ({result.seconds / 60:.1f} min "
@@ -213,16 +221,6 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
         print("  the listener uses it from its next start (sudo systemctl restart "
               "booth-listen, or restart booth run)")
     return 0
-
-
-def read_readings(path: str | Path) -> list:
-    """Recordings and their sentences from a JSON-lines manifest ({"file", "text"} per line,
-    paths relative to it)."""
-    from booth.listen.adapt import Reading
-    from booth.listen.hear import read_jsonl
-
-    return list(read_jsonl(path, '"file" and "text"', lambda base, row:
-                           Reading(base / row["file"], str(row["text"]))))
 
 
 def record_readings(settings: ListenSettings, sentences: list[str], folder: Path,
@@ -262,8 +260,6 @@ def record_readings(settings: ListenSettings, sentences: list[str], folder: Path
     return readings
 
 
-RECORDINGS = "voice-recordings"
-"""`booth adapt --record` keeps each reader's recordings in here, in a folder of their name."""
 RECORD_END_SILENCE = 0.8
 """Seconds of silence that end a reading (longer than a command's, for a reader's pauses)."""
 RECORD_MAX_SECONDS = 10.0

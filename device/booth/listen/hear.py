@@ -98,10 +98,11 @@ class Recording:
     press: float = 0.0
 
 
-def hear(engines: Engines, recording: Recording, wake: bool = True) -> tuple[dict[str, Any],
-                                                                              Listener]:
+def hear(engines: Engines, recording: Recording, wake: bool = True,
+         learner: Callable[[np.ndarray, str], None] | None = None) -> tuple[dict[str, Any],
+                                                                           Listener]:
     """Run one recording through a fresh listener; returns the result line and the listener
-    (its `utterances` carry timings)."""
+    (its `utterances` carry timings). `learner`: as the listener's."""
     mic = read_audio(recording.file)
     reference = read_audio(recording.reference) if recording.reference else None
     if reference is not None:
@@ -110,6 +111,7 @@ def hear(engines: Engines, recording: Recording, wake: bool = True) -> tuple[dic
                                                             np.int16)])
         reference = reference[:len(mic)]
     listener = engines.listener(echo=reference is not None, wake=wake)
+    listener.learner = learner
     press_at = None if wake else max(0, round(recording.press * SAMPLE_RATE))
     woke = False
     for start in range(0, len(mic), BLOCK):

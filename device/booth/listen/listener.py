@@ -35,6 +35,7 @@ from rhasspyhermes.nlu import NluIntentNotRecognized
 from rhasspyhermes.wake import HotwordDetected
 
 from booth.intents import IntentParser
+from booth.listen import learn
 from booth.listen.echo import EchoCanceller, NoEchoCanceller
 from booth.listen.endpoint import CHUNK, SAMPLE_RATE, Chunker, Endpoint, Endpointer
 from booth.listen.nlu import intent_message
@@ -120,6 +121,10 @@ class Listener:
         self._stop_on_silence = True
         self._energy_in = self._energy_out = 0.0
         self._speaking = False
+        self.learner: Callable[[np.ndarray, str], None] | None = None
+        """Called with the audio and text of each command clear enough to learn the voice
+        from (booth.listen.learn); None: nothing is kept."""
+        self._heard: list[np.ndarray] = []
 
     @property
     def listening(self) -> bool:
@@ -220,14 +225,14 @@ class Listener:
     def _utterance_chunk(self, chunk: np.ndarray) -> list[Message]:
         endpoint = self.endpointer.process(chunk)
         if self._speaking:
-            self.recognizer.feed(chunk)
+            self._recognise(chunk)
         elif self.endpointer.speech > 0:
             # speech begins: the recogniser gets it with `pre_roll` seconds before it, and
             # none of the waiting before (where music residue turns into stray words)
             self._speaking = True
             for earlier in self._ring:
-                self.recognizer.feed(earlier)
-            self.recognizer.feed(chunk)
+                self._recognise(earlier)
+            self._recognise(chunk)
         else:
             self._ring.append(chunk)
         if endpoint is Endpoint.LISTENING:
@@ -236,6 +241,11 @@ class Listener:
                 and self.endpointer.elapsed < self.endpointer.settings.max_utterance):
             return []                               # the dialogue manager says when to stop
         return self._on_end(endpoint)
+
+    def _recognise(self, chunk: np.ndarray) -> None:
+        self.recognizer.feed(chunk)
+        if self.learner is not None:
+            self._heard.append(chunk)
 
     def _on_wake(self) -> list[Message]:
         assert self.wake is not None
@@ -261,6 +271,7 @@ class Listener:
             self._energy_in = self._energy_out = 0.0
         self.endpointer.reset()
         self.recognizer.start()
+        self._heard = []
 
     def _echo_share(self) -> float:
         """How much of the utterance's microphone energy the echo canceller removed (0–1).
@@ -302,6 +313,10 @@ class Listener:
                                                    session_id=self._session))
         utterance.done_at = self.clock()
         self.utterances.append(utterance)
+        if self.learner is not None and self._heard and learn.worth_keeping(
+                self.parser, transcript.text, transcript.confidence, utterance.echo_share):
+            self.learner(np.concatenate(self._heard), transcript.text)
+        self._heard = []
         self._current, self._session = None, None
         self._ring.clear()
         if self.wake is not None:

@@ -23,6 +23,7 @@ from rhasspyhermes.base import Message
 from booth.files import write_text_atomically
 from booth.intents import Vocabulary
 from booth.listen.hear import Engines
+from booth.listen.learn import VoiceLearner
 from booth.listen.listener import Listener
 from booth.listen.reference import ReferenceReceiver
 from booth.listen.settings import ListenSettings
@@ -58,6 +59,8 @@ class LiveListener:
             queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.learner: VoiceLearner | None = None
+        """Learns the voices heard (listen.learn_voice), on a thread of its own."""
 
     @classmethod
     def open(cls, settings: ListenSettings, vocabulary: Vocabulary,
@@ -74,12 +77,19 @@ class LiveListener:
         source = open_source(settings.source)
         listener = engines.listener(echo=reference is not None, wake=True, site_id=site_id,
                                     dialogue=dialogue)
-        return cls(listener, source, reference, publish, engines, cache_dir)
+        live = cls(listener, source, reference, publish, engines, cache_dir)
+        if (settings.learn_voice and not settings.acoustic_model and cache_dir is not None
+                and engines.recognizer.name == "pocketsphinx"):
+            live.learner = VoiceLearner(Path(cache_dir), on_model=live.use_acoustic_model)
+            listener.learner = live.learner.heard
+        return live
 
     def start(self) -> None:
         """Listen on a thread of its own."""
         self._thread = threading.Thread(target=self.run, name="booth-listen", daemon=True)
         self._thread.start()
+        if self.learner is not None:
+            self.learner.start()
 
     def press(self) -> None:
         """Push-to-talk: the next block starts an utterance."""
@@ -108,15 +118,28 @@ class LiveListener:
     def set_vocabulary(self, vocabulary: Vocabulary) -> None:
         """Recompile the grammar for new library names (the vocabulary retained on MQTT);
         builds here, on the caller's thread, and swaps in between two blocks."""
+        self._rebuild(vocabulary)
+
+    def use_acoustic_model(self, model: Path) -> None:
+        """A newly adapted acoustic model (the learner's): loads here, on the caller's
+        thread, and swaps in between two blocks."""
+        self._rebuild(None, model)
+
+    def _rebuild(self, vocabulary: Vocabulary | None, acoustic_model: Path | None = None) -> None:
         if self.engines is None:
             raise RuntimeError("this listener was not opened with its engines")
         from booth.intents import IntentParser, load_templates
         from booth.listen.recognizer import make_recognizer
         settings = self.engines.settings
         templates = load_templates()
+        with self._swap_lock:                   # the newest vocabulary, pending or in use
+            pending = self._swap
+        if vocabulary is None:
+            vocabulary = (pending[1] if pending else self.listener.parser).vocabulary
         recognizer = make_recognizer(settings.recognizer, templates, vocabulary,
                                      settings.vosk_model, cache_dir=self.cache_dir,
-                                     acoustic_model=settings.acoustic_model)
+                                     acoustic_model=str(acoustic_model or
+                                                        settings.acoustic_model))
         with self._swap_lock:
             self._swap = (recognizer, IntentParser(vocabulary, templates))
 
@@ -153,6 +176,8 @@ class LiveListener:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self.learner is not None:
+            self.learner.close()
         self.source.close()
         if self.reference is not None:
             self.reference.close()
