@@ -537,17 +537,27 @@ def test_new_library_names_keep_what_the_recogniser_learnt_of_the_room(engines,
     assert not np.allclose(_means(learnt)[:3], [40, 3, -1])     # not the model's first guess
 
 
+def _live_after_a_press(clip: str, vocabulary, cache: Path, published: list,
+                        tmp_path_factory):
+    """The live listener on a file microphone playing `clip` (a press as it starts), with the
+    built language model in `cache`, publishing into `published`."""
+    from booth.listen.live import LiveListener
+    shutil.copytree(_engines_cache(tmp_path_factory), cache)   # the language model, built
+    settings = ListenSettings(recognizer="pocketsphinx", reference="none",
+                              source=f"file:{voice_data() / clip}")
+    live = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
+    live.press()
+    live.start()
+    return live
+
+
 def test_what_the_recogniser_learnt_of_the_room_outlives_a_restart(
         engines, vocabulary, tmp_path, tmp_path_factory) -> None:
     from booth.listen.live import CEPSTRAL_MEAN_FILE, LiveListener
     cache = tmp_path / "listen"
-    shutil.copytree(_engines_cache(tmp_path_factory), cache)   # the language model, built
-    settings = ListenSettings(recognizer="pocketsphinx", reference="none",
-                              source=f"file:{voice_data() / 'c0002.flac'}")
     published: list = []
-    first = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
-    first.press()
-    first.start()
+    first = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory)
+    settings = first.engines.settings
     deadline = time.monotonic() + 30
     kept = cache / CEPSTRAL_MEAN_FILE
     while not kept.exists() and time.monotonic() < deadline:    # kept after each utterance,
@@ -643,16 +653,10 @@ def test_a_press_over_music_is_heard_through_a_real_sound_server(
 def test_the_live_listener_keeps_a_command_it_understood_and_swaps_in_a_learnt_model(
         engines, vocabulary, tmp_path, tmp_path_factory) -> None:
     from booth.listen.learn import HEARD, VoiceLearner
-    from booth.listen.live import LiveListener
     from booth.listen.sphinx import model_dir
     cache = tmp_path / "listen"
-    shutil.copytree(_engines_cache(tmp_path_factory), cache)
-    settings = ListenSettings(recognizer="pocketsphinx", reference="none",
-                              source=f"file:{voice_data() / 'c0002.flac'}")
     published: list = []
-    live = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
-    live.press()
-    live.start()
+    live = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory)
     deadline = time.monotonic() + 30
     while not VoiceLearner(cache).kept() and time.monotonic() < deadline:
         time.sleep(0.05)
