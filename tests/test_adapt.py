@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,23 @@ def test_commands_heard_in_use_teach_booth_the_voice_without_reading_aloud(
     assert cmd_adapt(_adapt_args(reset=True), config_with()) == 0
     assert "heard-commands" in capsys.readouterr().out
     assert not (state / HEARD).exists() and not Path(model).exists()
+
+
+def test_the_learner_adapts_in_the_background_after_ten_commands_and_hands_over_the_model(
+        readings, tmp_path) -> None:
+    rows = [json.loads(line) for line in readings.read_text().splitlines()][:10]
+    models: list[Path] = []
+    learner = VoiceLearner(tmp_path, on_model=models.append)
+    learner.start()
+    for row in rows:
+        learner.heard(read_audio(readings.parent / row["file"]), row["text"])
+    deadline = time.monotonic() + 60
+    while not models and time.monotonic() < deadline:
+        time.sleep(0.1)
+    learner.close()
+    assert models == [tmp_path / adapt.ADAPTED_MODEL]
+    assert adapt.model_info(models[0])["heard"] == 10
+    assert not learner.due()                                   # nothing new since
 
 
 def test_the_learner_keeps_the_newest_commands_and_forgets_the_oldest(tmp_path) -> None:
