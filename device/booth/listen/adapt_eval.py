@@ -9,7 +9,7 @@ with both models: what adapting to one person costs the others. Then Booth in us
 household: one model adapted to the first two talkers together, and one learnt from both
 using Booth in turn, tried on both and on Piper's voice.
 
-    python -m booth.listen.adapt_eval [--json] [--commands 40]
+    python -m booth.listen.adapt_eval [--json] [--commands 40] [--in-use 60] [--voice TEXT]
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def learn_from_use(files: list[Path], texts: list[str], state: Path,
 
 
 def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth: Synthesizer,
-                    work: Path) -> dict:
+                    work: Path, in_use: int = adapt.SENTENCES) -> dict:
     rng = np.random.default_rng(random.Random(speaker.label).randrange(2 ** 32))
     folder = work / speaker.label.replace(":", "_")
     folder.mkdir()
@@ -130,16 +130,18 @@ def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth:
     other = [_record(synth, other_speaker, text, folder / f"o{n:02d}.wav", rng)
              for n, (text, _) in enumerate(commands)]
     model = str(result.model)
-    used_model, kept, kept_right = learn_from_use([r.file for r in readings],
-                                                  [r.text for r in readings],
-                                                  folder / "in-use", work)
+    said = adapt.enrolment_sentences(load_templates(), in_use)   # the readings' sentences first
+    used = [r.file for r in readings][:in_use] + [
+        _record(synth, speaker, text, folder / f"u{n:03d}.wav", rng)
+        for n, text in enumerate(said[len(readings):], len(readings))]
+    used_model, kept, kept_right = learn_from_use(used, said, folder / "in-use", work)
     return {"voice": speaker.label, "recordings": result.used,
             "reading_s": round(result.seconds, 1), "adapt_wall_s": round(wall, 1),
             "adapt_cpu_s_in_booth": round(cpu, 1),
             "commands": len(commands),
             "bundled": count_understood("bundled", own, commands, work),
             "adapted": count_understood(model, own, commands, work),
-            "in_use": len(readings), "kept_in_use": kept, "kept_right": kept_right,
+            "in_use": len(said), "kept_in_use": kept, "kept_right": kept_right,
             "learnt_in_use": count_understood(used_model, own, commands, work),
             "other_voice": other_speaker.label,
             "other_bundled": count_understood("bundled", other, commands, work),
@@ -176,14 +178,18 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commands", type=int, default=40, help="test commands per voice")
     parser.add_argument("--json", action="store_true", help="JSON lines")
+    parser.add_argument("--in-use", type=int, default=adapt.SENTENCES, metavar="N",
+                        help="commands said in use before the learnt model is measured "
+                             "(default 60; the first 60 are the sentences read)")
     parser.add_argument("--voice", metavar="TEXT",
                         help="only the talkers whose label contains TEXT (no household)")
     args = parser.parse_args(argv)
     synth = Synthesizer()
-    commands = other_commands(args.commands, set(adapt.enrolment_sentences(load_templates())))
+    commands = other_commands(args.commands, set(adapt.enrolment_sentences(
+        load_templates(), max(adapt.SENTENCES, args.in_use))))
     with tempfile.TemporaryDirectory(prefix="booth-eval-adapt-") as folder:
         for speaker in [t for t in TALKERS if (args.voice or "") in t.label]:
-            row = evaluate_talker(speaker, commands, synth, Path(folder))
+            row = evaluate_talker(speaker, commands, synth, Path(folder), args.in_use)
             if args.json:
                 print(json.dumps(row), flush=True)
             else:

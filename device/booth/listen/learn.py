@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import queue
-import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -161,7 +160,7 @@ class VoiceLearner:
             result = adapt.adapt(readings, self.model, info={
                 "heard": len(heard), "heard_upto": rows[-1]["number"] if rows else 0})
         except adapt.AdaptationError as error:
-            log.info("not adapting to the voices heard yet: %s", error)
+            log.warning("not adapting to the voices heard yet: %s", error)
             return None
         log.info("learnt from %d commands heard (and %d read): the recogniser now uses %s",
                  len(heard), len(readings) - len(heard), result.model)
@@ -169,11 +168,3 @@ class VoiceLearner:
             self.on_model(result.model)
         return result.model
 
-
-def forget(state: Path) -> Path | None:
-    """Delete the commands kept for learning; the folder removed, or None if there was none."""
-    folder = Path(state) / HEARD
-    if not folder.exists():
-        return None
-    shutil.rmtree(folder)
-    return folder
