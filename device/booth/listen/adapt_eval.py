@@ -10,6 +10,7 @@ household: one model adapted to the first two talkers together, and one learnt f
 using Booth in turn, tried on both and on Piper's voice.
 
     python -m booth.listen.adapt_eval [--json] [--commands 40] [--in-use 60] [--voice TEXT]
+    python -m booth.listen.adapt_eval --learn-from DIR --out FOLDER
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -90,27 +92,45 @@ def count_understood(model: str, files: list[Path], commands: list[tuple[str, ob
     return right
 
 
-def learn_from_use(files: list[Path], texts: list[str], state: Path,
-                   cache: Path) -> tuple[str, int, int]:
-    """Booth in use: each recording heard with the model of the moment, the clear ones kept
-    and learnt from every learn.EVERY (as the live listener's learner does, here in line).
-    Returns the model at the end ("bundled" if none), the commands kept, and how many of
-    those were heard right."""
+def learn_from_use(recordings: list[Path | Recording], texts: list[str] | None, state: Path,
+                   cache: Path, vocabulary: Vocabulary | None = None) -> tuple[str, int, int]:
+    """Booth in use: each recording heard (from its press) with the model of the moment, the
+    clear ones kept and learnt from every learn.EVERY, as the live listener's learner does
+    (here in line). Returns the model at the end ("bundled" if none), the commands kept, and
+    how many of those were heard as `texts` says they were said."""
     learner = VoiceLearner(state)
     model, kept, right = "bundled", 0, 0
     engines = None
-    for file, text in zip(files, texts):
+    for n, recording in enumerate(recordings):
         engines = engines or Engines.load(ListenSettings(recognizer="pocketsphinx",
                                                          acoustic_model=model),
-                                          Vocabulary.empty(), wake=False, cache_dir=cache)
+                                          vocabulary or Vocabulary.empty(), wake=False,
+                                          cache_dir=cache)
         heard: list[str] = []
-        hear(engines, Recording(file), wake=False,
-             learner=lambda audio, said: (learner.add(audio, said), heard.append(said)))
+        hear(engines, recording if isinstance(recording, Recording) else Recording(recording),
+             wake=False, learner=lambda audio, said: (learner.add(audio, said),
+                                                      heard.append(said)))
         kept += len(heard)
-        right += heard == [" ".join(text_words(text)).lower()]
+        right += bool(texts) and heard == [" ".join(text_words(texts[n])).lower()]
         if heard and learner.due() and (new := learner.learn()) is not None:
             model, engines = str(new), None
     return model, kept, right
+
+
+def learn_from_voice_set(data: Path, out: Path) -> dict:
+    """Learn in use from every clip of a voice set (tools/make-voice-set's, or the
+    development set: music clips with their reference, from their press), as one household
+    in one house; the model goes to `out` (for tools/eval-voice --acoustic-model)."""
+    from booth.listen.evaluate import _vocabulary, read_clips
+    clips = list(read_clips(data))
+    with tempfile.TemporaryDirectory(prefix="booth-learn-") as folder:
+        model, kept, _ = learn_from_use(
+            [c.recording for c in clips], None, Path(folder),
+            Path(folder), _vocabulary(argparse.Namespace(db=None, music=None)))
+        if model != "bundled":
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.copytree(model, out)
+    return {"clips": len(clips), "kept": kept, "model": str(out) if model != "bundled" else None}
 
 
 def evaluate_talker(speaker: Speaker, commands: list[tuple[str, object]], synth: Synthesizer,
@@ -181,9 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-use", type=int, default=adapt.SENTENCES, metavar="N",
                         help="commands said in use before the learnt model is measured "
                              "(default 60; the first 60 are the sentences read)")
+    parser.add_argument("--learn-from", metavar="DIR",
+                        help="instead: learn in use from every clip of the voice set in DIR "
+                             "and write the model to --out (then tools/eval-voice "
+                             "--acoustic-model OUT measures it on another set)")
+    parser.add_argument("--out", metavar="FOLDER", default="learnt-model",
+                        help="with --learn-from: where the model goes (default learnt-model)")
     parser.add_argument("--voice", metavar="TEXT",
                         help="only the talkers whose label contains TEXT (no household)")
     args = parser.parse_args(argv)
+    if args.learn_from:
+        print(json.dumps(learn_from_voice_set(Path(args.learn_from), Path(args.out))))
+        return 0
     synth = Synthesizer()
     commands = other_commands(args.commands, set(adapt.enrolment_sentences(
         load_templates(), max(adapt.SENTENCES, args.in_use))))

@@ -40,12 +40,14 @@ EVERY = adapt.MIN_RECORDINGS
 background). Often, because a voice the bundled model hears badly gives few clear commands
 until it has adapted once (espeak's Caribbean accent: 18 of 60 kept). Measured against
 every 20: the same on tools/eval-adapt's Scottish and Caribbean voices; on the suite's faster
-Scottish voice, 8 → 11 of 30 commands with every 20 and at least 12 with every 10."""
+Scottish voice, 8 → 11 of 30 commands with every 20 and at least 12 with every 10 (measured
+when adaptation also moved variances and mixture weights)."""
 MIN_CONFIDENCE = 0.01
 """Below this, a command is not kept: PocketSphinx's sentence posterior is about 0.11 for
 commands heard right and 0.005 for ones heard wrong (development set). Without this bar,
 more commands are kept but more of them misheard: tools/eval-adapt's Scottish and Caribbean
-voices reached 35 and 15 of 40 after 60 commands in use, instead of 37 and 20."""
+voices reached 35 and 15 of 40 after 60 commands in use, instead of 37 and 20 (measured
+when adaptation also moved variances and mixture weights)."""
 MAX_ECHO_SHARE = 0.5
 """Above this share of echo in the microphone's energy, the command is mostly music: not kept."""
 NICENESS = 10
