@@ -538,13 +538,13 @@ def test_new_library_names_keep_what_the_recogniser_learnt_of_the_room(engines,
 
 
 def _live_after_a_press(clip: str, vocabulary, cache: Path, published: list,
-                        tmp_path_factory):
+                        tmp_path_factory, learn: bool = False):
     """The live listener on a file microphone playing `clip` (a press as it starts), with the
     built language model in `cache`, publishing into `published`."""
     from booth.listen.live import LiveListener
     shutil.copytree(_engines_cache(tmp_path_factory), cache)   # the language model, built
     settings = ListenSettings(recognizer="pocketsphinx", reference="none",
-                              source=f"file:{voice_data() / clip}")
+                              source=f"file:{voice_data() / clip}", learn_voice=learn)
     live = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
     live.press()
     live.start()
@@ -656,7 +656,8 @@ def test_the_live_listener_keeps_a_command_it_understood_and_swaps_in_a_learnt_m
     from booth.listen.sphinx import model_dir
     cache = tmp_path / "listen"
     published: list = []
-    live = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory)
+    live = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory,
+                               learn=True)
     deadline = time.monotonic() + 30
     while not VoiceLearner(cache).kept() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -675,13 +676,15 @@ def test_the_live_listener_keeps_a_command_it_understood_and_swaps_in_a_learnt_m
     live.close()
 
 
-def test_with_learning_off_the_live_listener_keeps_nothing(vocabulary, tmp_path,
-                                                           tmp_path_factory) -> None:
-    from booth.listen.live import LiveListener
+def test_unless_asked_to_learn_the_live_listener_keeps_nothing_it_hears(
+        engines, vocabulary, tmp_path, tmp_path_factory) -> None:
+    from booth.listen.learn import HEARD
     cache = tmp_path / "listen"
-    shutil.copytree(_engines_cache(tmp_path_factory), cache)
-    settings = ListenSettings(recognizer="pocketsphinx", reference="none", source="null",
-                              learn_voice=False)
-    live = LiveListener.open(settings, vocabulary, [].append, cache_dir=cache)
-    assert live.learner is None and live.listener.learner is None
+    published: list = []
+    live = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory)
+    deadline = time.monotonic() + 30
+    while not any(isinstance(m, NluIntent) for m in published) and time.monotonic() < deadline:
+        time.sleep(0.05)
     live.close()
+    assert published[-1].intent.intent_name == "NextTrack"      # understood, and not kept
+    assert live.learner is None and not (cache / HEARD).exists()

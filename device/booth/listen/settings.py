@@ -38,11 +38,12 @@ class ListenSettings:
     acoustic_model: str = ""
     """PocketSphinx's acoustic model: empty: the one `booth adapt` taught your voice if there
     is one, else the bundled US-English one; `bundled`: always the bundled one; or a folder."""
-    learn_voice: bool = True
+    learn_voice: bool = False
     """PocketSphinx with an empty `acoustic_model`: keep the audio of the latest 200 commands
     understood clearly (on this device only, under the state folder's listen/heard-commands)
-    and adapt the recogniser to the voices in them every 10 commands. `booth adapt --reset`
-    deletes them; false keeps nothing."""
+    and adapt the recogniser to the voices in them every 10 commands. Off by default: it helps
+    the voices it hears most, but measured here it can also make other voices, or the same
+    ones, heard worse (README: "It can learn your voice as you use it")."""
     end_silence: float = 0.5
     """Seconds of silence after the last word that end an utterance."""
     max_utterance: float = 8.0
