@@ -200,14 +200,11 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
         if len(readers) > 1:
             print(f"booth adapt: adapting to {len(readers)} readers together: "
                   + ", ".join(readers))
-    heard = VoiceLearner(state).kept()
-    if heard:
+    learner = VoiceLearner(state)
+    if heard := learner.kept():
         print(f"booth adapt: and to {len(heard)} commands the listener kept from use")
     try:
-        result = adapt.adapt(readings + [adapt.Reading(state / HEARD / row["file"], row["text"])
-                                         for row in heard], target,
-                             info={"heard": len(heard),
-                                   "heard_upto": heard[-1]["number"] if heard else 0})
+        result = learner.adapt_to(readings)
     except adapt.AdaptationError as error:
         raise SystemExit(f"booth adapt: {error}") from None
     print(f"booth adapt: adapted to {result.used} recordings ({result.seconds / 60:.1f} min "

@@ -151,22 +151,26 @@ class VoiceLearner:
         learnt = adapt.model_info(self.model).get("heard_upto", 0) if self.model.exists() else 0
         return rows[-1]["number"] - max(learnt, self._tried_upto) >= self.every
 
-    def learn(self) -> Path | None:
-        """Adapt to every reader's readings and the commands kept; the new model, or None
-        when there is too little to adapt to yet."""
+    def adapt_to(self, readings: list[adapt.Reading]) -> adapt.AdaptationResult:
+        """Adapt the model to `readings` and the commands kept (AdaptationError if it
+        cannot)."""
         rows = self.kept()
         self._tried_upto = rows[-1]["number"] if rows else 0
         heard = [adapt.Reading(self.folder / r["file"], r["text"]) for r in rows]
-        readings = adapt.enrolled_readings(self.state) + heard
+        return adapt.adapt(list(readings) + heard, self.model,
+                           info={"heard": len(heard), "heard_upto": self._tried_upto})
+
+    def learn(self) -> Path | None:
+        """Adapt to every reader's readings and the commands kept; the new model, or None
+        when there is too little to adapt to yet."""
+        readings = adapt.enrolled_readings(self.state)
         try:
-            result = adapt.adapt(readings, self.model, info={
-                "heard": len(heard), "heard_upto": rows[-1]["number"] if rows else 0})
+            result = self.adapt_to(readings)
         except adapt.AdaptationError as error:
             log.warning("not adapting to the voices heard yet: %s", error)
             return None
-        log.info("learnt from %d commands heard (and %d read): the recogniser now uses %s",
-                 len(heard), len(readings) - len(heard), result.model)
+        log.info("learnt from %d recordings (%d of them read): the recogniser now uses %s",
+                 result.used, len(readings), result.model)
         if self.on_model is not None:
             self.on_model(result.model)
         return result.model
-
