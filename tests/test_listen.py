@@ -22,6 +22,7 @@ from booth.listen.endpoint import (
     EndpointSettings,
     SpeechVad,
 )
+from booth.listen.evaluate import development_set
 from booth.listen.grammar import (
     LanguageModelSettings,
     build_arpa,
@@ -40,15 +41,13 @@ from rhasspyhermes.wake import HotwordDetected
 
 from tests.test_outputs import pulse_null_sink  # noqa: F401  (a fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
-VOICE_DIRS = (ROOT.parent / "shared" / "data" / "voice", Path("/work/shared/data/voice"))
 RATE = 16000
 
 
 def voice_data() -> Path:
-    for folder in VOICE_DIRS:
-        if (folder / "manifest.jsonl").exists():
-            return folder
+    folder = development_set()
+    if (folder / "manifest.jsonl").exists():
+        return folder
     pytest.skip("the spoken-command voice set (shared/data/voice) is not here")
 
 

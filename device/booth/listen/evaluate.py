@@ -2,7 +2,7 @@
 
     python -m booth.listen.evaluate [--data DIR] [--db booth.db | --music DIR...] [--json]
 
-The voice set is a folder with `manifest.jsonl` (see /work/shared/data/voice/README.md):
+The voice set is a folder with `manifest.jsonl` (see shared/data/voice/README.md):
 per clip the file, intent and slots expected (null for a negative), the condition, whether
 the wake word is in it, the push-to-talk press time and the playback reference.
 
@@ -37,7 +37,19 @@ from booth.intents import Vocabulary
 from booth.listen.hear import SAMPLE_RATE, Engines, Recording, hear, read_audio
 from booth.listen.settings import ListenSettings
 
-DEFAULT_DATA = Path("/work/shared/data/voice")
+DEVELOPMENT_SETS = (Path(__file__).resolve().parents[3].parent / "shared" / "data" / "voice",
+                    Path("/work/shared/data/voice"))
+"""Where the development spoken-command set may be: `shared/data/voice` beside the checkout
+(the project's shared data), or at its place on the development machines."""
+
+
+def development_set() -> Path:
+    """The development spoken-command set's folder (the first place of DEVELOPMENT_SETS with a
+    manifest; the first place when none has one, so that a message can name it)."""
+    for folder in DEVELOPMENT_SETS:
+        if (folder / "manifest.jsonl").is_file():
+            return folder
+    return DEVELOPMENT_SETS[0]
 
 
 @dataclass(frozen=True)
@@ -274,7 +286,8 @@ def _load_for_memory(engine: str, vosk_model: str, vocabulary_args: list[str]) -
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tools/eval-voice", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="voice set folder")
+    parser.add_argument("--data", type=Path, default=development_set(),
+                        help="voice set folder (default: the development set)")
     parser.add_argument("--db", help="library database whose names are in the grammar")
     parser.add_argument("--music", nargs="*", default=None,
                         help="music folders whose tags give the names (default: the Debian "

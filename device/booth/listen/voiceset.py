@@ -3,7 +3,7 @@ on voices, phrasings and rooms other than those of its development set.
 
     python -m booth.listen.voiceset --out DIR [--count 200] [--seed 0]
 
-Writes DIR/manifest.jsonl in the development set's format (/work/shared/data/voice/README.md),
+Writes DIR/manifest.jsonl in the development set's format (shared/data/voice/README.md),
 16 kHz mono FLAC clips, and DIR/README.md saying how they were made; `tools/eval-voice --data
 DIR` measures it. Nothing is downloaded:
 
@@ -43,6 +43,7 @@ from scipy import signal
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.intents.templates import Templates
 from booth.library.db import Track
+from booth.listen.evaluate import development_set
 
 SAMPLE_RATE = 16000
 CONDITIONS = ("clean", "music+10", "music+5", "music0")
@@ -53,7 +54,7 @@ MUSIC_LEAD = 5.0
 WAKE_PHRASE = "hey jarvis"
 WAKE_WORD = "hey_jarvis"
 ECHO_MUSIC = Path("/usr/share/games/singularity/music")
-DEV_MANIFEST = Path("/work/shared/data/voice/manifest.jsonl")
+DEV_MANIFEST = development_set() / "manifest.jsonl"
 
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-x-rp", "en-us-nyc", "en-029", "en-gb-x-gbclan",
                   "en-gb-x-gbcwmd")
@@ -669,7 +670,7 @@ def _readme(lines: list[dict[str, Any]], plans: list[ClipPlan], seed: int, echo_
 
 {len(lines)} clips ({len(commands)} commands, {negatives} negative{"s" * (negatives != 1)}),
 16 kHz mono FLAC, with `manifest.jsonl` in the development set's format
-(/work/shared/data/voice/README.md).
+(shared/data/voice/README.md).
 Made by `tools/make-voice-set --count {len(lines)} --seed {seed}` (booth/listen/voiceset.py);
 the same seed gives the same manifest. Measure with `tools/eval-voice --data <this folder>`.
 
