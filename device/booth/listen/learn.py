@@ -105,8 +105,7 @@ class VoiceLearner:
             pass
         while (item := self._queue.get()) is not None:
             try:
-                self.add(*item)
-                if self.due():
+                if self.due(self.add(*item)):
                     self.learn()
             except Exception:                   # learning must never stop the listener
                 log.exception("learning from a heard command failed")
@@ -128,8 +127,8 @@ class VoiceLearner:
                 log.warning("%s: skipping a damaged line", path)
         return rows
 
-    def add(self, audio: np.ndarray, text: str) -> Path:
-        """Keep one command (dropping the oldest beyond `keep`); returns its file."""
+    def add(self, audio: np.ndarray, text: str) -> int:
+        """Keep one command (dropping the oldest beyond `keep`); returns its number."""
         rows = self.kept()
         number = rows[-1]["number"] + 1 if rows else 1
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -141,15 +140,19 @@ class VoiceLearner:
                               "".join(json.dumps(r) + "\n" for r in rows))
         for row in dropped:
             (self.folder / row["file"]).unlink(missing_ok=True)
-        return file
+        return number
 
-    def due(self) -> bool:
-        """True when `every` commands were kept since the model was last adapted."""
-        rows = self.kept()
-        if not rows:
-            return False
+    def due(self, newest: int | None = None) -> bool:
+        """True when `every` commands were kept since the model was last adapted. `newest`:
+        the number of the newest command kept, as `add` returned it (read from the manifest
+        when not given)."""
+        if newest is None:
+            rows = self.kept()
+            if not rows:
+                return False
+            newest = rows[-1]["number"]
         learnt = adapt.model_info(self.model).get("heard_upto", 0) if self.model.exists() else 0
-        return rows[-1]["number"] - max(learnt, self._tried_upto) >= self.every
+        return newest - max(learnt, self._tried_upto) >= self.every
 
     def adapt_to(self, readings: list[adapt.Reading]) -> adapt.AdaptationResult:
         """Adapt the model to `readings` and the commands kept (AdaptationError if it
