@@ -9,6 +9,7 @@ import math
 import shutil
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -258,6 +259,28 @@ def test_nobody_speaking_after_a_press_is_not_recognised(vocabulary) -> None:
     messages = listener.process(np.zeros(2 * RATE, np.int16))
     assert [type(m) for m in messages] == [AsrTextCaptured, NluIntentNotRecognized]
     assert messages[0].text == "" and not listener.listening
+
+
+def test_a_recording_that_stops_right_after_the_command_ends_the_utterance_there(
+        engines, tmp_path) -> None:
+    import soundfile
+    audio = read_audio(voice_data() / "c0002.flac")          # "skip this song", clean
+    said = audio[:np.flatnonzero(np.abs(audio) > 300)[-1] + 800]   # 50 ms after the last word
+    soundfile.write(tmp_path / "cut.wav", said, RATE)
+    result, listener = hear(engines, Recording(tmp_path / "cut.wav", press=0.2), wake=False)
+    assert result["intent"] == "NextTrack"
+    (utterance,) = listener.utterances
+    assert utterance.ended <= len(said) / RATE         # no silence made up after the end
+
+
+def test_a_recording_that_ends_before_anyone_speaks_is_not_recognised(vocabulary) -> None:
+    listener = _listener("skip", vocabulary)
+    listener.press()
+    assert listener.process(np.zeros(RATE // 2, np.int16)) == []
+    messages = listener.end_of_audio()
+    assert [type(m) for m in messages] == [AsrTextCaptured, NluIntentNotRecognized]
+    assert messages[0].text == "" and not listener.listening
+    assert listener.end_of_audio() == []                  # nothing open any more
 
 
 def test_speech_that_is_mostly_the_speakers_own_echo_is_not_a_command(vocabulary) -> None:
@@ -687,3 +710,42 @@ def test_unless_asked_to_learn_the_live_listener_keeps_nothing_it_hears(
     live.close()
     assert published[-1].intent.intent_name == "NextTrack"      # understood, and not kept
     assert live.learner is None and not (cache / HEARD).exists()
+
+
+# -- the noise floor ---------------------------------------------------------------------------
+
+def test_digital_silence_is_lifted_to_the_floor_and_louder_sound_passes_unchanged() -> None:
+    from booth.listen.floor import NoiseFloor
+    tone = (3000 * np.sin(np.arange(1600) * 2 * np.pi * 440 / RATE)).astype(np.int16)
+    block = np.concatenate([np.zeros(1600, np.int16), tone])
+    floor = NoiseFloor(-72.0)
+    lifted = floor.lift(block)
+    hiss = 20 * np.log10(np.sqrt(np.mean(lifted[:1600].astype(float) ** 2)) / 32768)
+    assert -74.0 < hiss < -70.0
+    assert np.array_equal(lifted[1600:], tone)
+    floor.reset()
+    assert np.array_equal(floor.lift(block), lifted)      # the same utterance, the same hiss
+
+
+def test_commands_with_digital_silence_between_words_are_heard_better_with_the_floor(
+        engines, vocabulary, tmp_path_factory) -> None:
+    """The development set's clean espeak clips are exact zeros between words, which no
+    microphone gives: PocketSphinx misheard most of them until the floor lifted the silence."""
+    from booth.listen.evaluate import read_clips
+    from booth.listen.floor import FLOOR_DBFS
+    from booth.listen.sphinx import PocketSphinxRecognizer
+    clips = [c for c in read_clips(voice_data())
+             if c.intent and c.condition == "clean" and c.voice.startswith("espeak")]
+    assert len(clips) >= 10
+
+    def understood(noise_floor: float | None) -> int:
+        recognizer = PocketSphinxRecognizer.build(load_templates(), vocabulary,
+                                                  cache_dir=_engines_cache(tmp_path_factory),
+                                                  noise_floor=noise_floor)
+        ears = replace(engines, recognizer=recognizer, wake=None)
+        results = [hear(ears, clip.recording, wake=False)[0] for clip in clips]
+        return sum(r["intent"] == c.intent and r["slots"] == c.slots
+                   for r, c in zip(results, clips))
+
+    without, with_floor = understood(None), understood(FLOOR_DBFS)
+    assert with_floor >= without + 2, (without, with_floor)

@@ -171,6 +171,7 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
     """Adapt the bundled (or `base`) acoustic model to the voice in `readings`; the adapted
     model replaces `out` only when adaptation succeeded. `info` joins what the model's
     adapted.json records."""
+    from booth.listen.floor import NoiseFloor
     from booth.listen.hear import AudioFileError, read_audio
     from booth.listen.lexicon import Lexicon
     from booth.listen.sphinx import model_dir
@@ -186,7 +187,10 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
             utterance_id = f"u{len(ids):04d}"
             sentence = [w.lower() for w in text_words(reading.text)]
             try:
-                audio = read_audio(reading.file)
+                # what the recogniser hears: stretches of exact digital silence (a recording
+                # trimmed or converted) lifted to its noise floor; bw failed to align 26 of 60
+                # such recordings without it (or sphinx_fe's dither) instead of 2
+                audio = NoiseFloor().lift(read_audio(reading.file))
                 for word in sentence:
                     known.setdefault(word, lexicon.pronunciations(word))
             except (AudioFileError, LookupError) as error:
@@ -207,11 +211,7 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
         (work / "words.dict").write_text(lexicon.dictionary_text(known))
         _run([tools["sphinx_fe"], "-argfile", model / "feat.params", "-samprate", SAMPLE_RATE,
               "-c", work / "fileids", "-di", work, "-do", work, "-ei", "wav", "-eo", "mfc",
-              "-mswav", "yes",
-              # half a bit of noise: stretches of exact digital silence (a recording trimmed or
-              # converted) otherwise give features no microphone does; bw then failed to align
-              # 26 of 60 such recordings instead of 2
-              "-dither", "yes"])
+              "-mswav", "yes"])
         unconverted = [u for u, *_ in ids if not (work / f"{u}.mfc").exists()]
         if unconverted:                     # bw would wait five minutes for them
             raise AdaptationError(f"sphinx_fe made no features for {len(unconverted)} "

@@ -207,13 +207,13 @@ def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
 def rhasspy_like(engines: Engines, vocabulary: Vocabulary,
                  cache_dir: Path | None = None) -> Engines:
     """The peer: the same acoustic model with a language model of the commands alone (no
-    background words to catch what is not a command) and no echo canceller."""
+    background words to catch what is not a command), no echo canceller and no noise floor."""
     from booth.intents import load_templates
     from booth.listen.grammar import LanguageModelSettings
     from booth.listen.sphinx import PocketSphinxRecognizer
     recognizer = PocketSphinxRecognizer.build(load_templates(), vocabulary,
                                               LanguageModelSettings(background_words=0),
-                                              cache_dir=cache_dir)
+                                              cache_dir=cache_dir, noise_floor=None)
     settings = ListenSettings(recognizer="pocketsphinx", echo_canceller="none")
     return Engines(settings, recognizer, engines.parser, engines.vad, None)
 

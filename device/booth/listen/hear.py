@@ -128,7 +128,7 @@ def hear(engines: Engines, recording: Recording, wake: bool = True,
         woke = woke or any(type(m).__name__ == "HotwordDetected" for m in messages)
         if listener.utterances and not listener.listening:
             break
-    _drain(listener)
+    listener.end_of_audio()                 # the recording ends the utterance, as it ends
     first: Utterance | None = listener.utterances[0] if listener.utterances else None
     result = {"file": str(recording.file), "wake": woke or bool(first and first.wake),
               "text": first.text if first else "",
@@ -139,16 +139,6 @@ def hear(engines: Engines, recording: Recording, wake: bool = True,
 
 def _feed(listener: Listener, mic: np.ndarray, reference: np.ndarray | None, a: int, b: int):
     return listener.process(mic[a:b], None if reference is None else reference[a:b])
-
-
-def _drain(listener: Listener) -> None:
-    """End an utterance still open when the recording stops, as silence would."""
-    silence = np.zeros(BLOCK, np.int16)
-    limit = int((listener.endpointer.settings.max_utterance + 1) * SAMPLE_RATE / BLOCK)
-    for _ in range(limit):
-        if not listener.listening:
-            return
-        listener.process(silence)
 
 
 def read_jsonl(path: str | Path, expected: str, build: Callable[[Path, dict], T]) -> Iterator[T]:

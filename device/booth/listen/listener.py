@@ -181,6 +181,13 @@ class Listener:
             self._awaiting = None
         return []
 
+    def end_of_audio(self) -> list[Message]:
+        """The audio stopped (a recording's end): end an open utterance now with what was
+        heard, as a timeout if nobody spoke."""
+        if self._current is None:
+            return []
+        return self._on_end(Endpoint.SPOKEN if self._speaking else Endpoint.TIMEOUT)
+
     def toggle_hotword(self, on: bool, reason: str = "") -> None:
         """`hermes/hotword/toggleOn|Off`: the wake word listens only when no reason is left to
         keep it off; switching on without a reason clears them all (as Rhasspy's do)."""

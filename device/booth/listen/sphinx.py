@@ -20,6 +20,7 @@ import numpy as np
 from booth.files import write_text_atomically
 from booth.intents.templates import Templates
 from booth.intents.vocabulary import Vocabulary
+from booth.listen.floor import FLOOR_DBFS, NoiseFloor
 from booth.listen.grammar import (
     LanguageModelSettings,
     build_arpa,
@@ -77,8 +78,10 @@ class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, language_model: Path, dictionary: Path, alternatives: int = ALTERNATIVES,
-                 acoustic_model: Path | None = None, **decoder_options: object):
-        """`acoustic_model`: a model folder (one `booth adapt` made); None: the bundled one."""
+                 acoustic_model: Path | None = None, noise_floor: float | None = FLOOR_DBFS,
+                 **decoder_options: object):
+        """`acoustic_model`: a model folder (one `booth adapt` made); None: the bundled one.
+        `noise_floor`: dBFS quieter frames are lifted to (booth.listen.floor); None: none."""
         import pocketsphinx
         self.acoustic_model = Path(acoustic_model or model_dir() / "en-us")
         self._decoder = pocketsphinx.Decoder(hmm=str(self.acoustic_model),
@@ -86,13 +89,15 @@ class PocketSphinxRecognizer:
                                              loglevel="FATAL",
                                              **(DECODER_OPTIONS | decoder_options))
         self._alternatives = alternatives
+        self._floor = NoiseFloor(noise_floor) if noise_floor is not None else None
         self._open = False
 
     @classmethod
     def build(cls, templates: Templates, vocabulary: Vocabulary,
               settings: LanguageModelSettings | None = None,
               cache_dir: Path | None = None, alternatives: int = ALTERNATIVES,
-              acoustic_model: Path | None = None, **decoder_options) -> PocketSphinxRecognizer:
+              acoustic_model: Path | None = None, noise_floor: float | None = FLOOR_DBFS,
+              **decoder_options) -> PocketSphinxRecognizer:
         """Build (or reuse from `cache_dir`) the language model and dictionary, then load."""
         settings = settings or LanguageModelSettings()
         key = hashlib.sha256(repr((templates.templates, sorted(templates.rules.items()),
@@ -111,7 +116,7 @@ class PocketSphinxRecognizer:
                               raised_mouth=settings.raised_mouth)
             write_text_atomically(dictionary, lexicon.dictionary_text(words))
             write_text_atomically(lm, arpa)
-        return cls(lm, dictionary, alternatives, acoustic_model, **decoder_options)
+        return cls(lm, dictionary, alternatives, acoustic_model, noise_floor, **decoder_options)
 
     @property
     def cepstral_mean(self) -> str:
@@ -137,10 +142,13 @@ class PocketSphinxRecognizer:
         if self._open:                      # an utterance left unfinished: drop it
             self._decoder.end_utt()
         self._decoder.start_utt()
+        if self._floor is not None:
+            self._floor.reset()
         self._open = True
 
     def feed(self, block: np.ndarray) -> None:
-        self._decoder.process_raw(block.astype(np.int16).tobytes(), False, False)
+        samples = self._floor.lift(block) if self._floor is not None else block.astype(np.int16)
+        self._decoder.process_raw(samples.tobytes(), False, False)
 
     def finish(self) -> Transcript:
         self._decoder.end_utt()
