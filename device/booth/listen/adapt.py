@@ -188,8 +188,9 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
             sentence = [w.lower() for w in text_words(reading.text)]
             try:
                 # what the recogniser hears: stretches of exact digital silence (a recording
-                # trimmed or converted) lifted to its noise floor; bw failed to align 26 of 60
-                # such recordings without it (or sphinx_fe's dither) instead of 2
+                # trimmed or converted) lifted to its noise floor. Without this (or the
+                # sphinx_fe dither it replaces), bw failed to align 26 of 60 such recordings;
+                # with the dither, 2
                 audio = NoiseFloor().lift(read_audio(reading.file))
                 for word in sentence:
                     known.setdefault(word, lexicon.pronunciations(word))

@@ -53,8 +53,7 @@ class NoiseFloor:
         starts = np.arange(0, samples.size, FRAME)
         power = np.add.reduceat(samples ** 2, starts) / np.diff(np.append(starts, samples.size))
         missing = np.maximum(self._power - power, 0.0)
-        quiet = missing > 0
-        if not quiet.any():
+        if not missing.any():
             return np.clip(np.round(samples), -32768, 32767).astype(np.int16)
         level = np.repeat(np.sqrt(missing), FRAME)[:samples.size]
         noise = self._random.standard_normal(samples.size) * level
