@@ -216,8 +216,9 @@ class ScriptedRecognizer:
 
     name = "scripted"
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, word_confidence: float = 0.9):
         self.text = text
+        self.word_confidence = word_confidence
         self.samples = 0
 
     def start(self) -> None:
@@ -227,11 +228,12 @@ class ScriptedRecognizer:
         self.samples += len(block)
 
     def finish(self) -> Transcript:
-        return Transcript(self.text, 0.9)
+        return Transcript(self.text, 0.9, word_confidence=self.word_confidence)
 
 
-def _listener(text: str, vocabulary: Vocabulary, **kwargs) -> Listener:
-    return Listener(ScriptedRecognizer(text), IntentParser(vocabulary),
+def _listener(text: str, vocabulary: Vocabulary, word_confidence: float = 0.9,
+              **kwargs) -> Listener:
+    return Listener(ScriptedRecognizer(text, word_confidence), IntentParser(vocabulary),
                     Endpointer(SpeechVad(), EndpointSettings(no_speech_timeout=1.0)),
                     site_id="kitchen", **kwargs)
 
@@ -251,6 +253,23 @@ def test_a_press_then_a_command_gives_hermes_text_and_intent(vocabulary) -> None
     assert {s.slot_name: s.value["value"] for s in intent.slots} == {"artist": "NeonCorridor"}
     # the pre-roll from before the press reached the recogniser
     assert listener.recognizer.samples >= 0.25 * RATE + 0.5 * RATE
+
+
+def test_a_command_whose_words_the_recogniser_doubts_is_not_carried_out(vocabulary) -> None:
+    def heard(word_confidence: float, **kwargs) -> tuple[list, Listener]:
+        listener = _listener("skip this song", vocabulary, word_confidence, **kwargs)
+        listener.press()
+        return listener.process(_clip("c0002.flac")), listener
+
+    messages, _ = heard(0.9)
+    assert isinstance(messages[-1], NluIntent)
+    assert messages[-1].intent.intent_name == "NextTrack"
+    assert messages[-1].intent.confidence_score == pytest.approx(0.9)   # the words' share
+    messages, listener = heard(0.1)          # Booth says it did not catch that instead
+    assert [type(m) for m in messages] == [AsrTextCaptured, NluIntentNotRecognized]
+    assert listener.utterances[0].doubted == "NextTrack"
+    messages, _ = heard(0.1, min_intent_confidence=0.0)
+    assert isinstance(messages[-1], NluIntent)
 
 
 def test_nobody_speaking_after_a_press_is_not_recognised(vocabulary) -> None:
@@ -744,8 +763,26 @@ def test_commands_with_digital_silence_between_words_are_heard_better_with_the_f
                                                   noise_floor=noise_floor)
         ears = replace(engines, recognizer=recognizer, wake=None)
         results = [hear(ears, clip.recording, wake=False)[0] for clip in clips]
-        return sum(r["intent"] == c.intent and r["slots"] == c.slots
-                   for r, c in zip(results, clips))
+        return sum(c.heard_right(r) for r, c in zip(results, clips))
 
     without, with_floor = understood(None), understood(FLOOR_DBFS)
     assert with_floor >= without + 2, (without, with_floor)
+
+
+# -- doubt -------------------------------------------------------------------------------------
+
+def test_commands_misheard_as_others_are_declined_when_the_words_are_doubtful(engines) -> None:
+    """The development set's espeak voice, an accent far from the US model's speakers, is
+    sometimes heard as words that happen to read as another command. When PocketSphinx is
+    unsure of those words, Booth says it did not catch that instead of doing the wrong thing,
+    and it seldom doubts a command it heard right."""
+    from booth.listen.evaluate import Report, read_clips, run_push_to_talk
+    clips = [c for c in read_clips(voice_data()) if c.intent and c.voice.startswith("espeak")]
+    assert len(clips) >= 30
+    report = Report()
+    run_push_to_talk(replace(engines, wake=None), clips, report)
+    doubted = [e for e in report.errors if "doubted" in e]
+    spared = [e for e in doubted if e["doubted"] != e["expected"]]
+    assert len(spared) >= 2, report.errors
+    assert len(doubted) - len(spared) <= 1, doubted
+    assert report.acted_wrongly.right < len(clips) // 4, report.errors

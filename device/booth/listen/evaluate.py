@@ -6,8 +6,8 @@ The voice set is a folder with `manifest.jsonl` (see shared/data/voice/README.md
 per clip the file, intent and slots expected (null for a negative), the condition, whether
 the wake word is in it, the push-to-talk press time and the playback reference.
 
-Reports: intent+slot accuracy per condition and per voice (push-to-talk at `press`), rejection of
-negatives, wake word recall and false wakes (the whole file, wake word on), listening CPU with
+Reports: intent+slot accuracy per condition and per voice (push-to-talk at `press`), commands
+carried out as another command, rejection of negatives, wake word recall and false wakes (the whole file, wake word on), listening CPU with
 nobody speaking (with and without music), latency from the end-of-speech decision to the
 intent and from the last word to the intent, and peak memory per recogniser.
 
@@ -70,6 +70,13 @@ class Clip:
     def recording(self) -> Recording:
         return Recording(self.file, self.reference, self.press)
 
+    def heard_right(self, result: dict[str, Any]) -> bool:
+        """Whether `result` (a `booth hear` line) is this clip's intent and slots, or for a
+        negative, no intent."""
+        if self.intent is None:
+            return result["intent"] is None
+        return result["intent"] == self.intent and result["slots"] == self.slots
+
 
 def read_clips(data: Path) -> list[Clip]:
     """The clips of a voice set folder."""
@@ -113,6 +120,9 @@ class Report:
     accuracy_by_voice: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     wake_recall_by_voice: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     rejection: Tally = field(default_factory=Tally)
+    acted_wrongly: Tally = field(default_factory=Tally)
+    """Of the commands, how many were carried out as another command (or other slots): the
+    mistake a user minds most, worse than being asked again."""
     wake_recall: Tally = field(default_factory=Tally)
     wake_to_intent: Tally = field(default_factory=Tally)
     false_wakes: Tally = field(default_factory=Tally)
@@ -137,6 +147,9 @@ class Report:
             "wake_recall_by_voice": {k: v.as_json()
                                      for k, v in sorted(self.wake_recall_by_voice.items())},
             "rejection": self.rejection.as_json(),
+            "acted_wrongly": {"commands": self.acted_wrongly.total,
+                              "carried_out_as_another": self.acted_wrongly.right,
+                              "rate": round(self.acted_wrongly.rate, 3)},
             "wake_recall": self.wake_recall.as_json(),
             "wake_to_intent": self.wake_to_intent.as_json(),
             "false_wakes": self.false_wakes.as_json(),
@@ -153,27 +166,24 @@ def voice_family(voice: str) -> str:
     return voice.split(":", 1)[0] or "unknown"
 
 
-def _matches(clip: Clip, result: dict[str, Any]) -> bool:
-    if clip.intent is None:
-        return result["intent"] is None
-    return result["intent"] == clip.intent and result["slots"] == clip.slots
-
-
 def run_push_to_talk(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
     """Every clip with the utterance started at its press: accuracy, rejection, latency."""
     for clip in clips:
         result, listener = hear(engines, clip.recording, wake=False)
-        ok = _matches(clip, result)
+        ok = clip.heard_right(result)
         if clip.intent is None:
             report.rejection.add(ok)
         else:
             report.accuracy[clip.condition].add(ok)
             report.accuracy_by_voice[voice_family(clip.voice)].add(ok)
+            report.acted_wrongly.add(not ok and result["intent"] is not None)
         if not ok:
+            doubted = listener.utterances[0].doubted if listener.utterances else None
             report.errors.append({"file": clip.file.name, "mode": "press",
                                   "condition": clip.condition, "voice": clip.voice,
                                   "expected": clip.intent, "heard": result["text"],
-                                  "intent": result["intent"], "slots": result["slots"]})
+                                  "intent": result["intent"], "slots": result["slots"]}
+                                 | ({"doubted": doubted} if doubted else {}))
         for utterance in listener.utterances:
             if utterance.text:
                 processing = utterance.done_at - utterance.decided_at
@@ -190,14 +200,14 @@ def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
         if clip.wake:
             report.wake_recall.add(result["wake"])
             report.wake_recall_by_voice[voice_family(clip.voice)].add(result["wake"])
-            report.wake_to_intent.add(result["wake"] and _matches(clip, result))
+            report.wake_to_intent.add(result["wake"] and clip.heard_right(result))
         else:
             report.false_wakes.add(result["wake"])
         if result["wake"] != clip.wake:
             report.errors.append({"file": clip.file.name, "mode": "wake",
                                   "condition": clip.condition, "voice": clip.voice,
                                   "expected_wake": clip.wake, "woke": result["wake"]})
-        elif clip.wake and not _matches(clip, result):
+        elif clip.wake and not clip.heard_right(result):
             report.errors.append({"file": clip.file.name, "mode": "wake",
                                   "condition": clip.condition, "voice": clip.voice,
                                   "expected": clip.intent, "heard": result["text"],
@@ -207,14 +217,16 @@ def run_wake(engines: Engines, clips: Iterable[Clip], report: Report) -> None:
 def rhasspy_like(engines: Engines, vocabulary: Vocabulary,
                  cache_dir: Path | None = None) -> Engines:
     """The peer: the same acoustic model with a language model of the commands alone (no
-    background words to catch what is not a command), no echo canceller and no noise floor."""
+    background words to catch what is not a command), no echo canceller, no noise floor, and
+    every command the words can be read as acted on."""
     from booth.intents import load_templates
     from booth.listen.grammar import LanguageModelSettings
     from booth.listen.sphinx import PocketSphinxRecognizer
     recognizer = PocketSphinxRecognizer.build(load_templates(), vocabulary,
                                               LanguageModelSettings(background_words=0),
                                               cache_dir=cache_dir, noise_floor=None)
-    settings = ListenSettings(recognizer="pocketsphinx", echo_canceller="none")
+    settings = ListenSettings(recognizer="pocketsphinx", echo_canceller="none",
+                              min_intent_confidence=0.0)
     return Engines(settings, recognizer, engines.parser, engines.vad, None)
 
 
@@ -335,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         run_push_to_talk(rhasspy_like(engines, vocabulary), clips, peer)
         measured = peer.as_json()
         report.figures["peer_rhasspy_like"] = {"accuracy": measured["accuracy"],
-                                               "rejection": measured["rejection"]}
+                                               "rejection": measured["rejection"],
+                                               "acted_wrongly": measured["acted_wrongly"]}
     if "cpu" not in args.skip:
         report.figures.update(idle_cpu(engines, clips))
     if "memory" not in args.skip:
@@ -360,12 +373,17 @@ def main(argv: list[str] | None = None) -> int:
 def _print_table(data: dict[str, Any]) -> None:
     def pct(t: dict[str, Any]) -> str:
         return f"{t['right']}/{t['total']} ({100 * t['rate']:.0f} %)" if t["total"] else "-"
+
+    def wrong(t: dict[str, Any]) -> str:
+        return pct({"right": t["carried_out_as_another"], "total": t["commands"],
+                    "rate": t["rate"]})
     print(f"recogniser {data['recognizer']}, echo canceller {data['echo_canceller']}")
     for condition, tally in data["accuracy"].items():
         print(f"  intent+slots {condition:<14} {pct(tally)}")
     for voice, tally in data["accuracy_by_voice"].items():
         print(f"  intent+slots, voice {voice:<7} {pct(tally)}")
     print(f"  rejection of negatives     {pct(data['rejection'])}")
+    print(f"  commands acted on wrongly  {wrong(data['acted_wrongly'])}")
     print(f"  wake recall                {pct(data['wake_recall'])}")
     for voice, tally in data["wake_recall_by_voice"].items():
         print(f"  wake recall, voice {voice:<8} {pct(tally)}")
@@ -380,6 +398,7 @@ def _print_table(data: dict[str, Any]) -> None:
         for condition, tally in peer["accuracy"].items():
             print(f"  intent+slots {condition:<14} {pct(tally)}")
         print(f"  rejection of negatives     {pct(peer['rejection'])}")
+        print(f"  commands acted on wrongly  {wrong(peer['acted_wrongly'])}")
     for key in ("idle_cpu_quiet", "idle_cpu_music", "peak_rss_mb", "evaluation_cpu_s",
                 "wall_s"):
         if key in data:

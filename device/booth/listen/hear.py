@@ -86,7 +86,8 @@ class Engines:
                         echo_canceller=make_echo_canceller(settings.echo_canceller if echo
                                                            else "none"),
                         site_id=site_id, pre_roll=settings.pre_roll,
-                        min_confidence=settings.min_confidence, dialogue=dialogue)
+                        min_confidence=settings.min_confidence,
+                        min_intent_confidence=settings.min_intent_confidence, dialogue=dialogue)
 
 
 @dataclass(frozen=True)

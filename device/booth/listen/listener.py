@@ -24,7 +24,7 @@ import collections
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ from booth.listen.echo import EchoCanceller, NoEchoCanceller
 from booth.listen.endpoint import CHUNK, SAMPLE_RATE, Chunker, Endpoint, Endpointer
 from booth.listen.nlu import intent_message
 from booth.listen.recognizer import Recognizer
+from booth.listen.settings import MIN_INTENT_CONFIDENCE
 from booth.listen.understand import understand
 from booth.listen.wake import WakeWordDetector
 
@@ -79,6 +80,8 @@ class Utterance:
     text: str = ""
     confidence: float = 0.0
     intent: str | None = None
+    doubted: str | None = None
+    """The intent the words seemed to say when its confidence was too low to act on."""
     slots: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -89,6 +92,7 @@ class Listener:
                  wake: WakeWordDetector | None = None,
                  echo_canceller: EchoCanceller | None = None, site_id: str = "default",
                  pre_roll: float = 0.3, min_confidence: float = 0.0,
+                 min_intent_confidence: float = MIN_INTENT_CONFIDENCE,
                  max_echo_share: float = ECHO_SHARE, dialogue: str = "booth",
                  clock: Callable[[], float] = time.perf_counter):
         if dialogue not in DIALOGUES:
@@ -100,6 +104,7 @@ class Listener:
         self.echo = echo_canceller or NoEchoCanceller()
         self.site_id = site_id
         self.min_confidence = min_confidence
+        self.min_intent_confidence = min_intent_confidence
         self.max_echo_share = max_echo_share
         self.external = dialogue == "external"
         self.clock = clock
@@ -306,6 +311,11 @@ class Listener:
         if transcript.text and transcript.confidence >= self.min_confidence and not self.external:
             intent = understand(self.parser, transcript.text,
                                 alternatives=transcript.alternatives)
+            if intent is not None:
+                intent = replace(intent, confidence=round(
+                    intent.confidence * transcript.word_confidence, 3))
+                if intent.confidence < self.min_intent_confidence:
+                    utterance.doubted, intent = intent.name, None
         seconds = (utterance.ended or 0.0) - utterance.started
         messages: list[Message] = [AsrTextCaptured(
             text=transcript.text, likelihood=transcript.confidence, seconds=seconds,

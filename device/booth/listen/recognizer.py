@@ -34,6 +34,9 @@ class Transcript:
     """0–1; 1.0 when the engine gives no score."""
     alternatives: tuple[str, ...] = ()
     """The engine's runner-up texts, best first (none when it gives no N-best list)."""
+    word_confidence: float = 1.0
+    """0–1: the mean of the engine's posterior for each word heard (fillers aside), how sure
+    it is of the words one by one; 1.0 when the engine gives none."""
 
 
 class Recognizer(Protocol):

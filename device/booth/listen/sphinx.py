@@ -158,7 +158,16 @@ class PocketSphinxRecognizer:
             return Transcript("", 0.0)
         confidence = round(min(1.0, max(0.0, hypothesis.prob)), 4)   # already linear
         text = " ".join(hypothesis.hypstr.split())
-        return Transcript(text, confidence, self._runner_ups(text))
+        return Transcript(text, confidence, self._runner_ups(text), self._word_confidence())
+
+    def _word_confidence(self) -> float:
+        """The mean posterior of the words in the best path (silence, fillers and sentence
+        marks aside): unlike the sentence's posterior, it does not shrink with every word."""
+        posteriors = [segment.prob for segment in self._decoder.seg()
+                      if not segment.word.startswith(("<", "["))]
+        if not posteriors:
+            return 0.0
+        return round(min(1.0, max(0.0, float(np.mean(posteriors)))), 4)
 
     def _runner_ups(self, best: str) -> tuple[str, ...]:
         """Up to `alternatives` distinct texts after `best` from the N-best list."""
