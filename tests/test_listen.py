@@ -255,7 +255,9 @@ def test_a_press_then_a_command_gives_hermes_text_and_intent(vocabulary) -> None
     assert listener.recognizer.samples >= 0.25 * RATE + 0.5 * RATE
 
 
-def test_a_command_whose_words_the_recogniser_doubts_is_not_carried_out(vocabulary) -> None:
+def test_a_command_whose_words_the_recogniser_doubts_is_not_carried_out(vocabulary,
+                                                                         caplog) -> None:
+    caplog.set_level("INFO", logger="booth.listen.listener")
     def heard(word_confidence: float, **kwargs) -> tuple[list, Listener]:
         listener = _listener("skip this song", vocabulary, word_confidence, **kwargs)
         listener.press()
@@ -268,6 +270,7 @@ def test_a_command_whose_words_the_recogniser_doubts_is_not_carried_out(vocabula
     messages, listener = heard(0.1)          # Booth says it did not catch that instead
     assert [type(m) for m in messages] == [AsrTextCaptured, NluIntentNotRecognized]
     assert listener.utterances[0].doubted == "NextTrack"
+    assert "'skip this song': not sure that was NextTrack" in caplog.text   # the log says why
     messages, _ = heard(0.1, min_intent_confidence=0.0)
     assert isinstance(messages[-1], NluIntent)
 

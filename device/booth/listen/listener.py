@@ -21,6 +21,7 @@ return the messages, and `utterances` records what was heard with its timing for
 from __future__ import annotations
 
 import collections
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -43,6 +44,8 @@ from booth.listen.recognizer import Recognizer
 from booth.listen.settings import MIN_INTENT_CONFIDENCE
 from booth.listen.understand import understand
 from booth.listen.wake import WakeWordDetector
+
+log = logging.getLogger(__name__)
 
 ECHO_SHARE = 0.85
 """An utterance whose microphone energy was more than this share echo (8 dB removed) is the
@@ -315,17 +318,24 @@ class Listener:
                 intent = replace(intent, confidence=round(
                     intent.confidence * transcript.word_confidence, 3))
                 if intent.confidence < self.min_intent_confidence:
+                    log.info("heard %r: not sure that was %s (confidence %.2f, below %.2f)",
+                             transcript.text, intent.name, intent.confidence,
+                             self.min_intent_confidence)
                     utterance.doubted, intent = intent.name, None
         seconds = (utterance.ended or 0.0) - utterance.started
         messages: list[Message] = [AsrTextCaptured(
             text=transcript.text, likelihood=transcript.confidence, seconds=seconds,
             site_id=self.site_id, session_id=self._session, wakeword_id=utterance.wake)]
         if intent is not None:
+            log.info("heard %r: %s %s (confidence %.2f)", transcript.text, intent.name,
+                     dict(intent.slots), intent.confidence)
             utterance.intent, utterance.slots = intent.name, dict(intent.slots)
             messages.append(intent_message(intent, transcript.text, self.site_id, self._session,
                                            asr_confidence=transcript.confidence,
                                            wakeword_id=utterance.wake))
         elif not self.external:             # an external manager asks hermes/nlu/query
+            if transcript.text and utterance.doubted is None:
+                log.info("heard %r: no command", transcript.text)
             messages.append(NluIntentNotRecognized(input=transcript.text, site_id=self.site_id,
                                                    session_id=self._session))
         utterance.done_at = self.clock()
