@@ -788,4 +788,4 @@ def test_commands_misheard_as_others_are_declined_when_the_words_are_doubtful(en
     spared = [e for e in doubted if e["doubted"] != e["expected"]]
     assert len(spared) >= 2, report.errors
     assert len(doubted) - len(spared) <= 1, doubted
-    assert report.acted_wrongly.right < len(clips) // 4, report.errors
+    assert report.acted_wrongly < len(clips) // 4, report.errors

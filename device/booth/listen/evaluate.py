@@ -7,9 +7,10 @@ per clip the file, intent and slots expected (null for a negative), the conditio
 the wake word is in it, the push-to-talk press time and the playback reference.
 
 Reports: intent+slot accuracy per condition and per voice (push-to-talk at `press`), commands
-carried out as another command, rejection of negatives, wake word recall and false wakes (the whole file, wake word on), listening CPU with
-nobody speaking (with and without music), latency from the end-of-speech decision to the
-intent and from the last word to the intent, and peak memory per recogniser.
+carried out as another command, rejection of negatives, wake word recall and false wakes (the
+whole file, wake word on), listening CPU with nobody speaking (with and without music),
+latency from the end-of-speech decision to the intent and from the last word to the intent,
+and peak memory per recogniser.
 
 The peer, in the same run on the same clips: how Rhasspy hears (its PocketSphinx setup: a
 language model of the command sentences alone, no echo cancellation) — built here with
@@ -120,9 +121,9 @@ class Report:
     accuracy_by_voice: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     wake_recall_by_voice: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     rejection: Tally = field(default_factory=Tally)
-    acted_wrongly: Tally = field(default_factory=Tally)
-    """Of the commands, how many were carried out as another command (or other slots): the
-    mistake a user minds most, worse than being asked again."""
+    acted_wrongly: int = 0
+    """Commands carried out as another command (or with other slots): the mistake a user
+    minds most, worse than being asked again."""
     wake_recall: Tally = field(default_factory=Tally)
     wake_to_intent: Tally = field(default_factory=Tally)
     false_wakes: Tally = field(default_factory=Tally)
@@ -147,9 +148,10 @@ class Report:
             "wake_recall_by_voice": {k: v.as_json()
                                      for k, v in sorted(self.wake_recall_by_voice.items())},
             "rejection": self.rejection.as_json(),
-            "acted_wrongly": {"commands": self.acted_wrongly.total,
-                              "carried_out_as_another": self.acted_wrongly.right,
-                              "rate": round(self.acted_wrongly.rate, 3)},
+            "acted_wrongly": {"commands": commands.total,
+                              "carried_out_as_another": self.acted_wrongly,
+                              "rate": round(self.acted_wrongly / commands.total, 3)
+                              if commands.total else float("nan")},
             "wake_recall": self.wake_recall.as_json(),
             "wake_to_intent": self.wake_to_intent.as_json(),
             "false_wakes": self.false_wakes.as_json(),
@@ -176,7 +178,7 @@ def run_push_to_talk(engines: Engines, clips: Iterable[Clip], report: Report) ->
         else:
             report.accuracy[clip.condition].add(ok)
             report.accuracy_by_voice[voice_family(clip.voice)].add(ok)
-            report.acted_wrongly.add(not ok and result["intent"] is not None)
+            report.acted_wrongly += not ok and result["intent"] is not None
         if not ok:
             doubted = listener.utterances[0].doubted if listener.utterances else None
             report.errors.append({"file": clip.file.name, "mode": "press",

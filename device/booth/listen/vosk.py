@@ -67,4 +67,5 @@ class VoskRecognizer:
         confidence = float(np.mean([w.get("conf", 1.0) for w in words])) if words else 1.0
         if unknown:                          # speech we have no word for: not all a command
             confidence *= len(words) / (len(words) + unknown)
-        return Transcript(text, round(confidence, 3), word_confidence=round(confidence, 3))
+        confidence = round(confidence, 3)
+        return Transcript(text, confidence, word_confidence=confidence)
