@@ -108,4 +108,4 @@ def joe():
     return Voice.load(None, 48000)
 
 
-from tests.mosquitto import mosquitto_broker, mqtt_watcher, private_mosquitto  # noqa: E402,F401
+from lab.mosquitto import mosquitto_broker, mqtt_watcher, private_mosquitto  # noqa: E402,F401

@@ -19,7 +19,7 @@ import soundfile
 from booth import doctor
 from booth.intents import IntentParser, load_templates
 from booth.listen import adapt
-from booth.listen.adapt_eval import count_understood, learn_from_use, other_commands
+from lab.listen.adapt_eval import count_understood, learn_from_use, other_commands
 from booth.listen.commands import cmd_adapt, record_readings
 from booth.listen.hear import read_audio
 from booth.listen.learn import HEARD, VoiceLearner, worth_keeping

@@ -28,7 +28,7 @@ from rhasspyhermes.tts import TtsSay, TtsSayFinished
 from rhasspyhermes.wake import HotwordDetected
 
 from tests.conftest import ROOT, config_with
-from tests.mosquitto import Mosquitto, Watcher, unique_site, wait_until
+from lab.mosquitto import Mosquitto, Watcher, unique_site, wait_until
 
 FAST = ButtonsConfig(double_press_seconds=0.3, hold_seconds=0.25, bounce_seconds=0.0)
 """Timings short enough for quick tests, long enough for a busy machine."""

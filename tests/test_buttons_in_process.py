@@ -12,7 +12,7 @@ from booth.buttons.panel import Panel
 from booth.roles.buttons import ButtonsRole
 from booth.roles.player import start_player
 from tests.conftest import config_with
-from tests.mosquitto import unique_site
+from lab.mosquitto import unique_site
 
 
 def test_an_in_process_skip_acts_once_and_ignores_its_echo(library_copy, mosquitto_broker,

@@ -17,8 +17,8 @@ from booth.dj.spoken import speakable
 from booth.dj.talk import expected_links
 from booth.station.station import Station
 from tests.conftest import config_with
-from tests.fakes import SlowVoice, ToneVoice
-from tests.measure import longest_silence, rms_db
+from lab.fakes.voice import SlowVoice, ToneVoice
+from lab.measure import longest_silence, rms_db
 
 BLOCK = 4096
 

@@ -13,7 +13,7 @@ from booth import doctor
 from booth.cli import common_options
 
 from tests.conftest import config_with
-from tests.mosquitto import Mosquitto, free_port
+from lab.mosquitto import Mosquitto, free_port
 
 
 def findings(config, *checks: str) -> dict[str, doctor.Finding]:

@@ -15,7 +15,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.conftest import ROOT
-from tests.mosquitto import MOSQUITTO, Mosquitto
+from lab.mosquitto import MOSQUITTO, Mosquitto
 
 INSTALL = ROOT / "tools" / "install-pi"
 ROLES = ("player", "dj", "listen", "buttons")

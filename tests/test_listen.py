@@ -23,7 +23,7 @@ from booth.listen.endpoint import (
     EndpointSettings,
     SpeechVad,
 )
-from booth.listen.evaluate import development_set
+from lab.listen.evaluate import development_set
 from booth.listen.grammar import (
     LanguageModelSettings,
     build_arpa,
@@ -385,7 +385,7 @@ def names_db(music_dirs, tmp_path_factory) -> Path:
 
 
 def test_pocketsphinx_is_far_more_confident_of_a_command_than_of_chatter(engines) -> None:
-    from booth.listen.evaluate import read_clips
+    from lab.listen.evaluate import read_clips
     clips = read_clips(voice_data())
     commands = [c for c in clips if c.intent and c.condition == "clean"
                 and c.voice.startswith("piper")][:8]
@@ -753,7 +753,7 @@ def test_commands_with_digital_silence_between_words_are_heard_better_with_the_f
         engines, vocabulary, tmp_path_factory) -> None:
     """The development set's clean espeak clips are exact zeros between words, which no
     microphone gives: PocketSphinx misheard most of them until the floor lifted the silence."""
-    from booth.listen.evaluate import read_clips
+    from lab.listen.evaluate import read_clips
     from booth.listen.floor import FLOOR_DBFS
     from booth.listen.sphinx import PocketSphinxRecognizer
     clips = [c for c in read_clips(voice_data())
@@ -779,7 +779,7 @@ def test_commands_misheard_as_others_are_declined_when_the_words_are_doubtful(en
     sometimes heard as words that happen to read as another command. When PocketSphinx is
     unsure of those words, Booth says it did not catch that instead of doing the wrong thing,
     and it seldom doubts a command it heard right."""
-    from booth.listen.evaluate import Report, read_clips, run_push_to_talk
+    from lab.listen.evaluate import Report, read_clips, run_push_to_talk
     clips = [c for c in read_clips(voice_data()) if c.intent and c.voice.startswith("espeak")]
     assert len(clips) >= 30
     report = Report()

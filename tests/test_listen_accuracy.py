@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from booth.intents import IntentParser, Vocabulary, load_templates
-from booth.listen.evaluate import development_set
+from lab.listen.evaluate import development_set
 from booth.listen.hear import read_audio
 from booth.listen.understand import sound_alike_variants, understand
 

@@ -12,7 +12,7 @@ from booth.roles.player import start_player
 from rhasspyhermes.nlu import NluIntentNotRecognized
 
 from tests.conftest import config_with
-from tests.mosquitto import unique_site
+from lab.mosquitto import unique_site
 from tests.test_listen import voice_data
 
 

@@ -13,7 +13,7 @@ import statistics
 from collections import defaultdict
 
 import pytest
-from booth.listen.evaluate import Clip, Report, read_clips, run_push_to_talk, run_wake
+from lab.listen.evaluate import Clip, Report, read_clips, run_push_to_talk, run_wake
 from booth.listen.hear import Engines
 from booth.listen.names import vocabulary_from_folders
 from booth.listen.settings import ListenSettings

@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from booth.cli import main
-from tests.measure import longest_silence, loudness, rms_db, true_peak
+from lab.measure import longest_silence, loudness, rms_db, true_peak
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from booth.config import MqttConfig
 from booth.mqtt.broker import ensure_broker
-from booth.mqtt.fake import FakeController
+from lab.fakes.player import FakeController
 from booth.mqtt.runner import Connection, MqttRunner
 from booth.mqtt.service import PlayerService
 from booth.mqtt.topics import SiteTopics
-from tests.mosquitto import (  # noqa: F401  (fixtures)
+from lab.mosquitto import (  # noqa: F401  (fixtures)
     HOST, TIMEOUT, Mosquitto, Watcher, free_port, mosquitto_broker, unique_site,
 )
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from booth.mqtt import commands as c
 from booth.mqtt.controller import PlayerEvent
-from booth.mqtt.fake import FakeController
+from lab.fakes.player import FakeController
 from booth.mqtt.handler import PlayerHandler
 from booth.mqtt.messages import Incoming, Outgoing
 from booth.mqtt.topics import HA_STATUS, SiteTopics, check_site

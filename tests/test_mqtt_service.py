@@ -21,11 +21,11 @@ from rhasspyhermes.tts import TtsSay, TtsSayFinished
 from booth.config import MqttConfig
 from booth.mqtt import commands as c
 from booth.mqtt.controller import PlayerEvent
-from booth.mqtt.fake import TRACKS, FakeController
+from lab.fakes.player import TRACKS, FakeController
 from booth.mqtt.runner import Connection
 from booth.mqtt.service import PlayerService
 from booth.mqtt.topics import HA_STATUS, SiteTopics
-from tests.mosquitto import (  # noqa: F401  (fixtures)
+from lab.mosquitto import (  # noqa: F401  (fixtures)
     Mosquitto, Watcher, mosquitto_broker, mqtt_watcher, private_mosquitto, unique_site, wait_until,
 )
 

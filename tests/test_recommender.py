@@ -14,7 +14,8 @@ import pytest
 
 from booth.config import Config
 from booth.library.db import Database
-from booth.recommender import Recommender, synthetic
+from booth.recommender import Recommender
+from lab.recommender import synthetic
 from booth.recommender.recommender import REASON_KINDS
 
 START = time.mktime((2026, 3, 14, 19, 0, 0, 0, 0, -1))  # a Saturday evening
@@ -337,7 +338,7 @@ def test_the_command_line_explains_bad_input(db, capsys):
 
 
 def test_rebuilding_the_model_gives_the_same_model(tmp_path):
-    from booth.recommender.build import write_model
+    from lab.recommender.build import write_model
     from booth.recommender.model import REPO_MODELS
 
     onnx_path, json_path = write_model(tmp_path)
@@ -382,7 +383,7 @@ def test_real_music_gets_features_and_picks(tmp_path, monkeypatch):
 def test_the_model_computes_the_score_its_documentation_describes():
     """The ONNX graph against a plain numpy reading of booth/recommender/graph.py."""
     from booth.recommender import space
-    from booth.recommender.graph import WEIGHTS
+    from lab.recommender.graph import WEIGHTS
     from booth.recommender.model import RankingModel
 
     a, k, n = space.AUDIO_DIM, 6, 40

@@ -12,7 +12,7 @@ import pytest
 from booth.roles.listen import ListenRole
 from booth.roles.player import start_player
 
-from tests.mosquitto import unique_site
+from lab.mosquitto import unique_site
 from tests.test_listen import voice_data
 from tests.test_listen_role import listening_config, playing_track
 

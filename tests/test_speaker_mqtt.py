@@ -14,7 +14,7 @@ from rhasspyhermes.tts import TtsSay, TtsSayFinished
 from booth.library.db import Database
 from booth.roles.player import start_player
 from tests.conftest import config_with
-from tests.mosquitto import unique_site
+from lab.mosquitto import unique_site
 
 
 def topics(site):

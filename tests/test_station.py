@@ -10,7 +10,7 @@ import pytest
 from booth.config import Config
 from booth.station.picker import Pick, ShufflePicker
 from booth.station.station import Station
-from tests.measure import rms_db
+from lab.measure import rms_db
 
 BLOCK = 4096
 

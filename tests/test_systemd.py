@@ -17,7 +17,7 @@ import pytest
 from booth.systemd_notify import Notifier, Watchdog, watchdog_interval
 
 from tests.conftest import ROOT
-from tests.mosquitto import unique_site, wait_until
+from lab.mosquitto import unique_site, wait_until
 
 UNITS = ROOT / "systemd"
 ROLES = ("player", "dj", "listen", "buttons")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from tests.fakes import SlowVoice, ToneVoice
+from lab.fakes.voice import SlowVoice, ToneVoice
 
 from booth.dj.voice import Voice, VoiceError, WavError, default_voice_path, read_wav
 

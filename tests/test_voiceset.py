@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import soundfile
 from booth.intents import IntentParser, Vocabulary, load_templates
-from booth.listen.evaluate import read_clips
+from lab.listen.evaluate import read_clips
 from booth.listen.names import tracks_from_tags
-from booth.listen.voiceset import (
+from lab.listen.voiceset import (
     DEV_MANIFEST,
     ECHO_MUSIC,
     MUSIC_LEAD,

@@ -42,7 +42,7 @@ class Scores:
 
 
 class RankingModel:
-    """Scores candidate tracks; inputs are described in ``booth.recommender.graph``."""
+    """Scores candidate tracks; inputs are described in lab/recommender/graph.py, which builds the model."""
 
     def __init__(self, path: Path | None = None, threads: int = 1):
         import onnxruntime as ort  # noqa: PLC0415  (slow import: only when a model is needed)

@@ -1,6 +1,6 @@
 """Measure the listening pipeline on a voice set (tools/eval-voice).
 
-    python -m booth.listen.evaluate [--data DIR] [--db booth.db | --music DIR...] [--json]
+    python -m lab.listen.evaluate [--data DIR] [--db booth.db | --music DIR...] [--json]
 
 The voice set is a folder with `manifest.jsonl` (see shared/data/voice/README.md):
 per clip the file, intent and slots expected (null for a negative), the condition, whether
@@ -265,7 +265,7 @@ def idle_cpu(engines: Engines, clips: list[Clip], seconds: float = 60.0) -> dict
 def peak_rss(engine: str, vocabulary_args: list[str], vosk_model: str = "") -> float | None:
     """Peak resident memory (MB) of a process that loads one recogniser (and the wake word,
     VAD and echo canceller) and hears two seconds."""
-    code = ("import sys, resource; from booth.listen.evaluate import _load_for_memory; "
+    code = ("import sys, resource; from lab.listen.evaluate import _load_for_memory; "
             "_load_for_memory(sys.argv[1], sys.argv[2], sys.argv[3:]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     done = subprocess.run([sys.executable, "-c", code, engine, vosk_model, *vocabulary_args],

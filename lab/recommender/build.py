@@ -1,6 +1,6 @@
 """Build the ranking model into ``models/`` (run as ``tools/build-recommender``).
 
-The model is made from code only (``booth.recommender.graph``): the same code gives the
+The model is made from code only (``lab.recommender.graph``): the same code gives the
 same bytes, which ``tests/test_recommender.py`` checks against the committed file.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from booth.recommender import graph
+from lab.recommender import graph
 from booth.recommender.model import MODEL_NAME, REPO_MODELS
 
 

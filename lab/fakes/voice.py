@@ -1,6 +1,6 @@
 """Small working stand-ins for slow or heavy parts, for tests that inject faults.
 
-Import from a test module as ``from tests.fakes import ToneVoice, SlowVoice`` (pytest puts
+Import from a test module as ``from lab.fakes.voice import ToneVoice, SlowVoice`` (pytest puts
 ``tests/`` on the import path).
 """
 

@@ -9,8 +9,8 @@ with both models: what adapting to one person costs the others. Then Booth in us
 household: one model adapted to the first two talkers together, and one learnt from both
 using Booth in turn, tried on both and on Piper's voice.
 
-    python -m booth.listen.adapt_eval [--json] [--commands 40] [--in-use 60] [--voice TEXT]
-    python -m booth.listen.adapt_eval --learn-from DIR --out FOLDER
+    python -m lab.listen.adapt_eval [--json] [--commands 40] [--in-use 60] [--voice TEXT]
+    python -m lab.listen.adapt_eval --learn-from DIR --out FOLDER
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from booth.listen import adapt
 from booth.listen.hear import Engines, Recording, hear
 from booth.listen.learn import VoiceLearner
 from booth.listen.settings import ListenSettings
-from booth.listen.voiceset import Speaker, Synthesizer
+from lab.listen.voiceset import Speaker, Synthesizer
 
 TALKERS = [
     Speaker("espeak", "en-gb-scotland"),
@@ -121,7 +121,7 @@ def learn_from_voice_set(data: Path, out: Path) -> dict:
     """Learn in use from every clip of a voice set (tools/make-voice-set's, or the
     development set: music clips with their reference, from their press), as one household
     in one house; the model goes to `out` (for tools/eval-voice --acoustic-model)."""
-    from booth.listen.evaluate import _vocabulary, read_clips
+    from lab.listen.evaluate import _vocabulary, read_clips
     clips = list(read_clips(data))
     with tempfile.TemporaryDirectory(prefix="booth-learn-") as folder:
         model, kept, _ = learn_from_use(

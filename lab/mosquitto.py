@@ -1,6 +1,6 @@
 """A real Mosquitto broker for tests, and a client that watches what is published.
 
-Fixtures (add ``from tests.mosquitto import mosquitto_broker, private_mosquitto, mqtt_watcher``
+Fixtures (add ``from lab.mosquitto import mosquitto_broker, private_mosquitto, mqtt_watcher``
 to conftest.py):
 
 - ``mosquitto_broker`` (session): one broker shared by every test; never stopped mid-session.

@@ -1,7 +1,7 @@
 """Generate a held-out spoken-command set (tools/make-voice-set), to measure Booth's listening
 on voices, phrasings and rooms other than those of its development set.
 
-    python -m booth.listen.voiceset --out DIR [--count 200] [--seed 0]
+    python -m lab.listen.voiceset --out DIR [--count 200] [--seed 0]
 
 Writes DIR/manifest.jsonl in the development set's format (shared/data/voice/README.md),
 16 kHz mono FLAC clips, and DIR/README.md saying how they were made; `tools/eval-voice --data
@@ -43,7 +43,7 @@ from scipy import signal
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.intents.templates import Templates
 from booth.library.db import Track
-from booth.listen.evaluate import development_set
+from lab.listen.evaluate import development_set
 
 SAMPLE_RATE = 16000
 CONDITIONS = ("clean", "music+10", "music+5", "music0")

@@ -244,7 +244,7 @@ def build(weights: GraphWeights = WEIGHTS):
                               producer_version=str(MODEL_VERSION),
                               opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
-    model.doc_string = "Booth's track ranker; see booth/recommender/graph.py."
+    model.doc_string = "Booth's track ranker; see lab/recommender/graph.py."
     onnx.checker.check_model(model, full_check=True)
     return model
 

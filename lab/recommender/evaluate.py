@@ -25,7 +25,7 @@ import numpy as np
 from booth.config import DEBIAN_MUSIC, Config
 from booth.library.db import Database
 from booth.library.features import compute_features, feature
-from booth.recommender import synthetic
+from lab.recommender import synthetic
 from booth.recommender.model import model_path
 from booth.recommender.recommender import Recommender
 from booth.recommender.taste import EARLY_SKIP_FRACTION
