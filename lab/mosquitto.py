@@ -1,14 +1,7 @@
 """A real Mosquitto broker for tests, and a client that watches what is published.
 
-Fixtures (add ``from lab.mosquitto import mosquitto_broker, private_mosquitto, mqtt_watcher``
-to conftest.py):
-
-- ``mosquitto_broker`` (session): one broker shared by every test; never stopped mid-session.
-  Tests keep apart by using their own site names (see ``unique_site``).
-- ``private_mosquitto`` (function): a broker of the test's own, which it may ``stop()``,
-  ``start()`` again on the same port, or ``kill()``.
-- ``mqtt_watcher`` (function): ``mqtt_watcher(*topics, broker=None)`` returns a connected
-  :class:`Watcher` (on ``mosquitto_broker`` unless another is given), closed afterwards.
+The tests' fixtures built on it (``mosquitto_broker``, ``private_mosquitto``, ``mqtt_watcher``)
+are in tests/conftest.py; the benchmarks use it directly.
 """
 
 from __future__ import annotations
@@ -28,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 HOST = "127.0.0.1"
@@ -240,43 +232,6 @@ class Watcher:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
-
-
-@pytest.fixture(scope="session")
-def mosquitto_broker() -> Iterator[Mosquitto]:
-    """A Mosquitto broker shared by the whole test session."""
-    if not os.path.exists(MOSQUITTO):
-        pytest.skip("mosquitto is not installed (apt install mosquitto)")
-    with tempfile.TemporaryDirectory(prefix="booth-mosquitto-") as directory:
-        broker = Mosquitto(Path(directory)).start()
-        yield broker
-        broker.stop()
-
-
-@pytest.fixture
-def private_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    """A Mosquitto broker for one test, which it may stop, restart or kill."""
-    if not os.path.exists(MOSQUITTO):
-        pytest.skip("mosquitto is not installed (apt install mosquitto)")
-    broker = Mosquitto(tmp_path / "mosquitto").start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def mqtt_watcher(mosquitto_broker: Mosquitto) -> Iterator[Callable[..., Watcher]]:
-    """``mqtt_watcher(*topics, broker=None)``: a connected :class:`Watcher`, closed afterwards."""
-    watchers: list[Watcher] = []
-
-    def make(*topics: str, broker: Mosquitto | None = None, **client_args: Any) -> Watcher:
-        broker = broker or mosquitto_broker
-        watcher = Watcher(broker.host, broker.port, topics or ("#",), **client_args)
-        watchers.append(watcher)
-        return watcher
-
-    yield make
-    for watcher in watchers:
-        watcher.close()
 
 
 _sites = itertools.count(1)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from lab.mosquitto import MOSQUITTO, Mosquitto, Watcher
 
 from booth.config import DEBIAN_MUSIC, Config, merge
 from booth.library.db import Database
@@ -108,4 +116,69 @@ def joe():
     return Voice.load(None, 48000)
 
 
-from lab.mosquitto import mosquitto_broker, mqtt_watcher, private_mosquitto  # noqa: E402,F401
+
+
+# -- Mosquitto ------------------------------------------------------------------------------------
+
+def _need_mosquitto() -> None:
+    if not os.path.exists(MOSQUITTO):
+        pytest.fail("mosquitto is missing: tools/test installs it (apt install mosquitto)")
+
+
+@pytest.fixture(scope="session")
+def mosquitto_broker() -> Iterator[Mosquitto]:
+    """A Mosquitto broker shared by the whole test session."""
+    _need_mosquitto()
+    with tempfile.TemporaryDirectory(prefix="booth-mosquitto-") as directory:
+        broker = Mosquitto(Path(directory)).start()
+        yield broker
+        broker.stop()
+
+
+@pytest.fixture
+def private_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A Mosquitto broker for one test, which it may stop, restart or kill."""
+    _need_mosquitto()
+    broker = Mosquitto(tmp_path / "mosquitto").start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def mqtt_watcher(mosquitto_broker: Mosquitto) -> Iterator[Callable[..., Watcher]]:
+    """``mqtt_watcher(*topics, broker=None)``: a connected :class:`Watcher`, closed afterwards."""
+    watchers: list[Watcher] = []
+
+    def make(*topics: str, broker: Mosquitto | None = None, **client_args: Any) -> Watcher:
+        broker = broker or mosquitto_broker
+        watcher = Watcher(broker.host, broker.port, topics or ("#",), **client_args)
+        watchers.append(watcher)
+        return watcher
+
+    yield make
+    for watcher in watchers:
+        watcher.close()
+
+
+# -- PulseAudio -----------------------------------------------------------------------------------
+
+@pytest.fixture()
+def pulse_null_sink(tmp_path, monkeypatch):
+    """A private PulseAudio server whose only sink is a null sink we can record from."""
+    if shutil.which("pulseaudio") is None:
+        pytest.fail("pulseaudio is missing: tools/test installs it")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path)}
+    subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n",
+                    "--load=module-null-sink sink_name=booth_test",
+                    "--load=module-native-protocol-unix", "--log-target=stderr"],
+                   env=env, check=True, capture_output=True, timeout=30)
+    for _ in range(50):
+        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    yield env
+    subprocess.run(["pulseaudio", "-k"], env=env, capture_output=True, timeout=30)

@@ -40,7 +40,6 @@ from rhasspyhermes.asr import AsrTextCaptured
 from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
 from rhasspyhermes.wake import HotwordDetected
 
-from tests.test_outputs import pulse_null_sink  # noqa: F401  (a fixture)
 
 RATE = 16000
 

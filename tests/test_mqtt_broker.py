@@ -18,9 +18,7 @@ from lab.fakes.player import FakeController
 from booth.mqtt.runner import Connection, MqttRunner
 from booth.mqtt.service import PlayerService
 from booth.mqtt.topics import SiteTopics
-from lab.mosquitto import (  # noqa: F401  (fixtures)
-    HOST, TIMEOUT, Mosquitto, Watcher, free_port, mosquitto_broker, unique_site,
-)
+from lab.mosquitto import HOST, TIMEOUT, Mosquitto, Watcher, free_port, unique_site
 
 SHIPPED = Path(__file__).resolve().parents[1] / "systemd" / "mosquitto"
 

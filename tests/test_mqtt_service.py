@@ -25,9 +25,7 @@ from lab.fakes.player import TRACKS, FakeController
 from booth.mqtt.runner import Connection
 from booth.mqtt.service import PlayerService
 from booth.mqtt.topics import HA_STATUS, SiteTopics
-from lab.mosquitto import (  # noqa: F401  (fixtures)
-    Mosquitto, Watcher, mosquitto_broker, mqtt_watcher, private_mosquitto, unique_site, wait_until,
-)
+from lab.mosquitto import Mosquitto, Watcher, unique_site, wait_until
 
 Start = Callable[..., tuple[PlayerService, FakeController, SiteTopics]]
 

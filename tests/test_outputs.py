@@ -24,28 +24,6 @@ def tone(seconds: float, hz: float = 1000.0, level: float = 0.3) -> np.ndarray:
     return np.stack([mono, mono], axis=1)
 
 
-@pytest.fixture()
-def pulse_null_sink(tmp_path, monkeypatch):
-    """A private PulseAudio server whose only sink is a null sink we can record from."""
-    if shutil.which("pulseaudio") is None:
-        pytest.fail("pulseaudio is missing: tools/test installs it")
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path)}
-    subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n",
-                    "--load=module-null-sink sink_name=booth_test",
-                    "--load=module-native-protocol-unix", "--log-target=stderr"],
-                   env=env, check=True, capture_output=True, timeout=30)
-    for _ in range(50):
-        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-            break
-        time.sleep(0.1)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    yield env
-    subprocess.run(["pulseaudio", "-k"], env=env, capture_output=True, timeout=30)
-
-
 PLAY_TONE = """
 import sys, numpy as np
 from booth.audio.outputs import open_output
