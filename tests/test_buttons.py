@@ -18,7 +18,7 @@ from booth.buttons.gestures import ActionGestures, Gesture, Stamp
 from booth.buttons.light import Light
 from booth.buttons.panel import Panel
 from booth.config import ConfigError
-from booth.mqtt import commands as c
+from booth.station import commands as c
 from booth.mqtt.runner import Connection
 from booth.mqtt.topics import SiteTopics
 from booth.roles.buttons import ButtonsRole
@@ -347,11 +347,9 @@ def test_parts_set_to_minus_one_are_not_built() -> None:
 
 def test_without_gpio_the_role_says_how_to_fix_it() -> None:
     env = {k: v for k, v in os.environ.items() if k != "GPIOZERO_PIN_FACTORY"}
-    code = ("import warnings; warnings.simplefilter('ignore')\n"
-            "from booth.config import Config\nfrom booth.roles.buttons import run_buttons\n"
-            "run_buttons(Config())")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=env, timeout=60, cwd=ROOT, check=False)
+    result = subprocess.run([sys.executable, "-m", "booth.cli", "serve", "buttons"],
+                            capture_output=True, text=True, env=env, timeout=60, cwd=ROOT,
+                            check=False)
     assert result.returncode != 0
     assert "no GPIO" in result.stderr and "GPIOZERO_PIN_FACTORY=mock" in result.stderr
 

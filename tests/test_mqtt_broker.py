@@ -16,7 +16,7 @@ from booth.config import MqttConfig
 from booth.mqtt.broker import ensure_broker
 from lab.fakes.player import FakeController
 from booth.mqtt.runner import Connection, MqttRunner
-from booth.mqtt.service import PlayerService
+from booth.roles.player import PlayerService
 from booth.mqtt.topics import SiteTopics
 from lab.mosquitto import HOST, TIMEOUT, Mosquitto, Watcher, free_port, unique_site
 

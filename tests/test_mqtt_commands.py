@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import booth.mqtt
-from booth.mqtt import commands as c
-from booth.mqtt.commands import CommandError, command_from_intent, parse_command
+from booth.station import commands as c
+from booth.station.commands import CommandError, command_from_intent, parse_command
 
 TOPICS_MD = Path(booth.mqtt.__file__).with_name("TOPICS.md")
 

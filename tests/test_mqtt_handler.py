@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from booth.mqtt import commands as c
-from booth.mqtt.controller import PlayerEvent
+from booth.station import commands as c
+from booth.station.api import PlayerEvent
 from lab.fakes.player import FakeController
 from booth.mqtt.handler import PlayerHandler
 from booth.mqtt.messages import Incoming, Outgoing

@@ -19,11 +19,11 @@ from rhasspyhermes.nlu import NluIntent
 from rhasspyhermes.tts import TtsSay, TtsSayFinished
 
 from booth.config import MqttConfig
-from booth.mqtt import commands as c
-from booth.mqtt.controller import PlayerEvent
+from booth.station import commands as c
+from booth.station.api import PlayerEvent
 from lab.fakes.player import TRACKS, FakeController
 from booth.mqtt.runner import Connection
-from booth.mqtt.service import PlayerService
+from booth.roles.player import PlayerService
 from booth.mqtt.topics import HA_STATUS, SiteTopics
 from lab.mosquitto import Mosquitto, Watcher, unique_site, wait_until
 

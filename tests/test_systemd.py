@@ -187,12 +187,11 @@ def test_the_buttons_role_tells_systemd_it_is_ready_feeds_the_watchdog_and_stops
         fake_systemd: FakeSystemd, mosquitto_broker, mqtt_watcher) -> None:
     site = unique_site("unit")
     watcher = mqtt_watcher(f"booth/{site}/buttons/availability")
-    code = ("from booth.config import Config, merge\nfrom booth.roles.buttons import run_buttons\n"
-            f"run_buttons(merge(Config(), {{'mqtt': {{'host': '{mosquitto_broker.host}', "
-            f"'port': {mosquitto_broker.port}, 'site': '{site}'}}}}, 'test'))\n")
+    command = [sys.executable, "-m", "booth.cli", "serve", "buttons", "--site", site,
+               "--broker", f"{mosquitto_broker.host}:{mosquitto_broker.port}"]
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock", "NOTIFY_SOCKET": str(fake_systemd.path),
            "WATCHDOG_USEC": "400000"}
-    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
+    process = subprocess.Popen(command, env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         fake_systemd.wait_for("READY=1", timeout=30)

@@ -89,43 +89,12 @@ def cmd_mixtape(args: argparse.Namespace, config: Config) -> int:
 
 # -- run ----------------------------------------------------------------------------------
 
-def default_music_dirs(config: Config) -> list[str]:
-    """The configured music folders, or Debian's free game music when they are empty."""
-    from booth.library.scan import find_audio_files
-
-    dirs = [str(Path(d).expanduser()) for d in config.library.music_dirs]
-    if any(True for _ in find_audio_files(d for d in dirs if Path(d).exists())):
-        return dirs
-    return [d for d in config_mod.DEBIAN_MUSIC if Path(d).exists()]
-
-
-_stopping: list[bool] = []
-
-
-def catch_stop_signals() -> None:
-    """From now on SIGTERM and SIGINT ask for a clean stop (see `wait_for_signal`).
-
-    The handler only sets a flag: it runs on the main thread, possibly inside a lock's wait.
-    """
-    import signal
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: _stopping.append(True))
-
-
-def wait_for_signal(tick=lambda: None) -> None:
-    """Block until SIGTERM or SIGINT, calling ``tick`` twice a second (the main loop's
-    heartbeat for systemd's watchdog)."""
-    catch_stop_signals()
-    while not _stopping:
-        time.sleep(0.5)
-        tick()
-
-
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from booth.audio.outputs import OutputError
+    from booth.library.folders import default_music_dirs
     from booth.library.scan import scan
     from booth.roles.player import make_dj, make_picker, start_player
+    from booth.roles.serve import serve
     from booth.station.mixtape import render_mixtape
 
     config = apply_mqtt_flags(args, config)
@@ -137,7 +106,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     report = scan(db, dirs)
     print(f"library: {report.tracks} tracks from {', '.join(dirs)}", file=sys.stderr)
     try:
-        role = start_player(config, db, output, voice=not args.no_voice)
+        player = start_player(config, db, output, voice=not args.no_voice)
     except OutputError as err:
         if not output.startswith("device"):
             raise SystemExit(f"booth: {err}") from err
@@ -148,54 +117,33 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         render_mixtape(config, db, make_picker(config, db), 10, path, dj=dj)
         print(path)
         return 0
-    extras = start_companions(config, args, role)
+    roles = [player, *companions(config, args, player)]
     print(f"booth: playing to {output}; MQTT site {config.mqtt.site!r}. Ctrl-C stops.",
           file=sys.stderr)
-    try:
-        wait_for_signal()
-    finally:
-        for companion in extras:
-            companion.stop()
-        role.stop()
-    return 0
+    return serve(roles, f"playing to {output}")
 
 
-def start_companions(config: Config, args: argparse.Namespace, player=None) -> list:
-    """The listen and buttons roles beside the player in `booth run`, where their
-    hardware is there; each says why when it is not."""
-    started = []
+def companions(config: Config, args: argparse.Namespace, player) -> list:
+    """The listen and buttons roles beside the player in `booth run`, where their hardware
+    is there; each says why when it is not."""
+    from booth.roles import create_role
+    from booth.roles.base import RoleOptions
+
+    made = []
     if (args.input or "") != "none":
-        from booth.roles.listen import ListenRole
-
-        listen = config.listen
-        if args.input:
-            config = replace(config, listen=replace(listen, source=args.input))
         try:
-            role = ListenRole(config)
-            role.start()
-            started.append(role)
+            made.append(create_role("listen", config, RoleOptions(input=args.input)))
         except Exception as err:  # no microphone, a missing model: the music still plays
             print(f"booth: not listening ({err}); --input none silences this",
                   file=sys.stderr)
-    try:
-        from booth.buttons.panel import Panel
-        from booth.roles.buttons import ButtonsRole
-
-        import warnings
-
-        with warnings.catch_warnings():  # gpiozero warns of each back-end it cannot load
-            warnings.simplefilter("ignore")
-            panel = Panel(config.buttons)
+    try:  # the buttons hand each command to the player here at once...
+        buttons = create_role("buttons", config, RoleOptions(local=player.speaker.apply))
     except Exception as err:  # GpioError and the back-ends' own errors off a Pi
         log.info("no buttons: %s", err)
     else:
-        local = player.speaker.apply if player is not None else None  # reacts at once
-        buttons = ButtonsRole(config, panel, local=local)
-        if player is not None:
-            player.service.handler.ignore_origins.add(buttons.origin)  # ...not twice
-        buttons.start()
-        started.append(buttons)
-    return started
+        player.service.handler.ignore_origins.add(buttons.origin)  # ...not twice
+        made.append(buttons)
+    return made
 
 
 def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
@@ -215,56 +163,18 @@ def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     """One role alone, as systemd runs it (and as a satellite Pi runs `listen`)."""
-    from booth.systemd_notify import Notifier, Watchdog
+    from booth.buttons.panel import GpioError
+    from booth.roles import create_role
+    from booth.roles.base import RoleOptions
+    from booth.roles.serve import serve
 
     config = apply_mqtt_flags(args, config)
-    notifier = Notifier()
-    watchdog = Watchdog.from_environment(notifier)
-    if args.role == "player":
-        from booth.library.scan import scan
-        from booth.roles.player import start_player
-
-        db = open_db(config)
-        dirs = default_music_dirs(config)
-        if dirs:
-            notifier.status(f"scanning {', '.join(dirs)}")
-            scan(db, dirs, progress=False)
-        role = start_player(config, db, args.output or config.audio.output, voice=args.voice,
-                            heartbeat=lambda: watchdog.heartbeat("audio"))
-        return _serve(notifier, watchdog, ("audio", "main"), role.stop,
-                      f"playing to {args.output or config.audio.output}")
-    if args.role == "dj":
-        from booth.dj.voice import Voice
-        from booth.roles.dj import VoiceService
-
-        voice = Voice.load(config.dj.voice or None, 22050)
-        service = VoiceService(config, voice)
-        service.start()
-        return _serve(notifier, watchdog, ("main",), service.stop,
-                      f"voicing links for {config.mqtt.site}")
-    if args.role == "buttons":
-        from booth.roles.buttons import run_buttons
-
-        run_buttons(config)
-        return 0
-    from booth.roles.listen import run_listen
-
-    run_listen(config, args)
-    return 0
-
-
-def _serve(notifier, watchdog, loops: tuple[str, ...], stop, status: str) -> int:
-    """Tell systemd we are ready, feed its watchdog while ``loops`` beat, stop on a signal."""
-    watchdog.register(*loops)
-    watchdog.start()
-    notifier.ready(status)
+    options = RoleOptions(output=args.output, voice=args.voice, input=args.input)
     try:
-        wait_for_signal(tick=lambda: watchdog.heartbeat("main"))
-    finally:
-        notifier.stopping()
-        watchdog.stop()
-        stop()
-    return 0
+        role = create_role(args.role, config, options)
+    except GpioError as err:
+        raise SystemExit(f"booth: {err}") from err
+    return serve([role], f"{args.role} for site {config.mqtt.site}")
 
 
 # -- say ----------------------------------------------------------------------------------
@@ -272,7 +182,7 @@ def _serve(notifier, watchdog, loops: tuple[str, ...], stop, status: str) -> int
 def cmd_say(args: argparse.Namespace, config: Config) -> int:
     """Speak through the running Booth (over MQTT); without one, on this machine's output."""
     from booth.mqtt.broker import broker_answers
-    from booth.mqtt.commands import Say
+    from booth.station.commands import Say
 
     config = apply_mqtt_flags(args, config)
     host = config.mqtt.host or "127.0.0.1"
@@ -396,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command in ("run", "serve"):
+        from booth.roles.serve import catch_stop_signals
+
         catch_stop_signals()  # before anything starts: a stop during start-up is clean too
     try:
         config = load_config(args)

@@ -126,8 +126,10 @@ def _record_level(name: str | None) -> tuple[str, float | None]:
     import numpy as np
     import pyaudio
 
+    from booth.audio.quiet import open_portaudio
+
     with _quiet_stderr():
-        pa = pyaudio.PyAudio()
+        pa = open_portaudio()
     try:
         devices = [pa.get_device_info_by_index(i) for i in range(pa.get_device_count())]
         inputs = [d for d in devices if d.get("maxInputChannels", 0) > 0]
@@ -310,7 +312,7 @@ def _check_recognizer(config: Any) -> Finding:
     listen = getattr(config, "listen", None)
     engine = getattr(listen, "recognizer", "auto")
     try:
-        from booth.listen.recognizer import find_vosk_model
+        from booth.listen.engines import find_vosk_model
 
         vosk = find_vosk_model(getattr(listen, "vosk_model", "")) if engine != "pocketsphinx" else None
         if vosk is not None:
@@ -355,9 +357,8 @@ def check_gpio(config: Config) -> list[Finding]:
     import warnings
 
     from booth.buttons.panel import NO_GPIO_FIX
-    from booth.roles.buttons import buttons_config
 
-    buttons = buttons_config(config)
+    buttons = config.buttons
     pins = {name: pin for name, pin in buttons.pins().items() if buttons.fitted(pin)}
     if not pins:
         return [Finding("gpio", "ok", "no buttons, knob or light configured")]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from booth.config import Config, state_dir
 from booth.listen.adapt import adapted_model, describe
-from booth.listen.recognizer import MODELS_DIR, find_vosk_model
+from booth.listen.engines import MODELS_DIR, find_vosk_model
 
 VOSK_ENGLISH = (
     "On a machine with internet, download an English Vosk model from "

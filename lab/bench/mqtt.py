@@ -31,7 +31,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from booth.config import MqttConfig
 from lab.fakes.player import FakeController
-from booth.mqtt.service import PlayerService
+from booth.roles.player import PlayerService
 from booth.mqtt.topics import SiteTopics
 
 SITE = "bench"

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from booth.mqtt import commands as c
-from booth.mqtt.controller import PlayerEvent, PlayerListener, Reply
+from booth.station import commands as c
+from booth.station.api import PlayerEvent, PlayerListener, Reply
 
 TRACKS: tuple[dict[str, Any], ...] = (
     {"id": 1, "path": "/music/maxstack/nebula.ogg", "title": "Nebula", "artist": "Maxstack",
@@ -26,7 +26,7 @@ TRACKS: tuple[dict[str, Any], ...] = (
 
 
 class FakeController:
-    """Implements :class:`booth.mqtt.controller.Controller` without any audio."""
+    """Implements :class:`booth.station.api.Controller` without any audio."""
 
     def __init__(self, *, hold_speech: bool = False, tracks: tuple[dict[str, Any], ...] = TRACKS) -> None:
         self.tracks = tracks

@@ -132,7 +132,7 @@ def model_info(model: Path) -> dict:
 def read_readings(path: str | Path) -> list[Reading]:
     """Recordings and their sentences from a JSON-lines manifest ({"file", "text"} per line,
     paths relative to it)."""
-    from booth.listen.hear import read_jsonl
+    from booth.listen.audiofile import read_jsonl
 
     return list(read_jsonl(path, '"file" and "text"', lambda base, row:
                            Reading(base / row["file"], str(row["text"]))))
@@ -172,7 +172,7 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
     model replaces `out` only when adaptation succeeded. `info` joins what the model's
     adapted.json records."""
     from booth.listen.floor import NoiseFloor
-    from booth.listen.hear import AudioFileError, read_audio
+    from booth.listen.audiofile import AudioFileError, read_audio
     from booth.listen.lexicon import Lexicon
     from booth.listen.sphinx import model_dir
 

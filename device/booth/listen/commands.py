@@ -79,26 +79,15 @@ def register(subparsers: argparse._SubParsersAction,
     p.set_defaults(func=cmd_adapt)
 
 
-def listen_settings(config: Config) -> ListenSettings:
-    """The `[listen]` settings (defaults until the configuration carries them)."""
-    return getattr(config, "listen", None) or ListenSettings()
-
-
-def library_vocabulary(config: Config, from_tags: bool = False) -> Vocabulary:
-    """The names of the configured library. Without a database: with `from_tags` (for `booth
-    hear`), those in the tags of the music `booth run` would play (the configured folders,
-    else Debian's game music); else (the live listener) genres and moods only, until the
-    player role publishes its library's names over MQTT."""
+def library_vocabulary(config: Config) -> Vocabulary:
+    """The names of the configured library; without a database, those in the tags of the
+    music `booth run` would play (the configured folders, else Debian's game music)."""
+    from booth.library.folders import default_music_dirs
     from booth.listen.names import vocabulary_from_db, vocabulary_from_folders
 
     path = config.db_path()
     if path.exists():
         return vocabulary_from_db(path)
-    if not from_tags:
-        log.info("no library database at %s: artist, album and title names join the grammar "
-                 "when the player role publishes them", path)
-        return Vocabulary.empty()
-    from booth.cli import default_music_dirs
     dirs = default_music_dirs(config)
     where = ", ".join(dirs) if dirs else "no music folder"
     print(f"booth hear: no library database at {path}: names from the tags in {where} "
@@ -106,22 +95,9 @@ def library_vocabulary(config: Config, from_tags: bool = False) -> Vocabulary:
     return vocabulary_from_folders(dirs) if dirs else Vocabulary.empty()
 
 
-def open_live_listener(config: Config, publish, vocabulary: Vocabulary | None = None):
-    """For `booth serve listen`: the microphone listener on this host, publishing Hermes
-    messages through `publish`. Without `vocabulary`, the configured library's names (a
-    satellite passes the vocabulary it received over MQTT, or Vocabulary.empty() until
-    then, and later calls `set_vocabulary`). Call `.start()`, `.press()`, `.close()`."""
-    from booth.listen.live import LiveListener
-
-    return LiveListener.open(listen_settings(config),
-                             vocabulary if vocabulary is not None else
-                             library_vocabulary(config), publish, site_id=config.mqtt.site,
-                             cache_dir=config_mod.state_dir() / "listen",
-                             dialogue=config.mqtt.dialogue)
-
-
 def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
-    from booth.listen.hear import Engines, Recording, hear_all, read_manifest
+    from booth.listen.engines import Engines
+    from booth.listen.hear import Recording, hear_all, read_manifest
 
     if config is None:
         config = config_mod.load(getattr(args, "config", None))
@@ -132,7 +108,7 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
                          "not both")
     if args.reference and len(args.files) != 1:
         raise SystemExit("booth hear: --reference goes with exactly one FILE")
-    settings = listen_settings(config)
+    settings = config.listen
     if args.recognizer:
         settings = replace(settings, recognizer=args.recognizer)
     if args.echo_canceller:
@@ -149,7 +125,7 @@ def cmd_hear(args: argparse.Namespace, config: Config | None = None) -> int:
               [str(r.reference) for r in recordings if r.reference and not r.reference.exists()]
     if missing:
         raise SystemExit("booth hear: no such file: " + ", ".join(missing))
-    engines = Engines.load(settings, library_vocabulary(config, from_tags=True),
+    engines = Engines.load(settings, library_vocabulary(config),
                            wake=not args.no_wake,
                            cache_dir=config_mod.state_dir() / "listen")
     failed = 0
@@ -193,7 +169,7 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
                              "and '_'")
         folder = recordings / args.reader
         shutil.rmtree(folder, ignore_errors=True)
-        record_readings(listen_settings(config),
+        record_readings(config.listen,
                         adapt.enrolment_sentences(load_templates(), count), folder)
         readers = adapt.readers(state)
         readings = adapt.enrolled_readings(state)
@@ -211,7 +187,7 @@ def cmd_adapt(args: argparse.Namespace, config: Config | None = None) -> int:
           f"of speech) in {result.model}")
     for file, why in result.skipped.items():
         print(f"  left out {file}: {why}")
-    if listen_settings(config).acoustic_model:
+    if config.listen.acoustic_model:
         print("  listen.acoustic_model is set, so the listener does not use it: empty that "
               "setting to use it")
     else:

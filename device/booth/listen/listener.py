@@ -40,7 +40,7 @@ from booth.listen import learn
 from booth.listen.echo import EchoCanceller, NoEchoCanceller
 from booth.listen.endpoint import CHUNK, SAMPLE_RATE, Chunker, Endpoint, Endpointer
 from booth.listen.nlu import intent_message
-from booth.listen.recognizer import Recognizer
+from booth.listen.transcript import Recognizer
 from booth.listen.settings import MIN_INTENT_CONFIDENCE
 from booth.listen.understand import understand
 from booth.listen.wake import WakeWordDetector

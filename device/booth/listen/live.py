@@ -22,7 +22,7 @@ from rhasspyhermes.base import Message
 
 from booth.files import write_text_atomically
 from booth.intents import Vocabulary
-from booth.listen.hear import Engines
+from booth.listen.engines import Engines
 from booth.listen.learn import VoiceLearner
 from booth.listen.listener import Listener
 from booth.listen.reference import ReferenceReceiver
@@ -61,6 +61,10 @@ class LiveListener:
         self._thread: threading.Thread | None = None
         self.learner: VoiceLearner | None = None
         """Learns the voices heard (listen.learn_voice), on a thread of its own."""
+        self.beat: Callable[[], None] = lambda: None
+        """Called once per block heard (a role's heartbeat for systemd's watchdog)."""
+        self.failed: Callable[[BaseException], None] = lambda error: None
+        """Called, from the listening thread, if listening stops on an error."""
 
     @classmethod
     def open(cls, settings: ListenSettings, vocabulary: Vocabulary,
@@ -129,7 +133,7 @@ class LiveListener:
         if self.engines is None:
             raise RuntimeError("this listener was not opened with its engines")
         from booth.intents import IntentParser, load_templates
-        from booth.listen.recognizer import make_recognizer
+        from booth.listen.engines import make_recognizer
         settings = self.engines.settings
         templates = load_templates()
         with self._swap_lock:                   # the newest vocabulary, pending or in use
@@ -154,8 +158,17 @@ class LiveListener:
                 self._swap = self._swap or swap
 
     def run(self) -> None:
-        """Listen until the source ends or `close()`."""
+        """Listen until the source ends or `close()`; an error that stops it goes to
+        `failed`."""
+        try:
+            self._listen()
+        except BaseException as error:  # noqa: BLE001 - the role must know it went deaf
+            log.exception("listening stopped")
+            self.failed(error)
+
+    def _listen(self) -> None:
         while not self._stop.is_set():
+            self.beat()
             if self._swap is not None:
                 self._take_swap()
             block = self.source.read()

@@ -73,7 +73,7 @@ class FileSource:
     if `endless`, silence, as a microphone in a quiet room)."""
 
     def __init__(self, path: str, paced: bool = False, endless: bool = False):
-        from booth.listen.hear import read_audio
+        from booth.listen.audiofile import read_audio
         self.audio = read_audio(path)
         self.paced = paced
         self.endless = endless
@@ -102,7 +102,8 @@ class DeviceSource:
 
     def __init__(self, device: str | None = None):
         import pyaudio
-        self._pa = pyaudio.PyAudio()
+        from booth.audio.quiet import open_portaudio
+        self._pa = open_portaudio()
         try:
             index = find_input_device(self._pa, device)
             info = self._pa.get_device_info_by_index(index)

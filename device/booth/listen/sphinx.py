@@ -28,7 +28,7 @@ from booth.listen.grammar import (
     training_sentences,
 )
 from booth.listen.lexicon import Lexicon
-from booth.listen.recognizer import Transcript
+from booth.listen.transcript import Transcript
 
 BACKGROUND_END = 0.1
 """Probability that a background sentence ends after any word (about ten words long)."""

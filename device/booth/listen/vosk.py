@@ -16,7 +16,7 @@ import numpy as np
 
 from booth.intents.templates import Templates
 from booth.intents.vocabulary import Vocabulary
-from booth.listen.recognizer import Transcript
+from booth.listen.transcript import Transcript
 
 UNKNOWN = "[unk]"
 SAMPLE_RATE = 16000

@@ -23,7 +23,7 @@ from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
 from rhasspyhermes.tts import TtsSay, TtsSayFinished
 from rhasspyhermes.wake import HotwordDetected
 
-from booth.mqtt.commands import (
+from booth.station.commands import (
     INTENT_NAMES,
     Command,
     CommandError,
@@ -32,7 +32,7 @@ from booth.mqtt.commands import (
     command_from_intent,
     parse_command,
 )
-from booth.mqtt.controller import Controller, PlayerEvent
+from booth.station.api import Controller, PlayerEvent
 from booth.mqtt.homeassistant import discovery_messages
 from booth.mqtt.messages import Incoming, Outgoing
 from booth.mqtt.topics import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from booth import __version__
-from booth.mqtt.commands import (
+from booth.station.commands import (
     TALK_LEVELS,
     VOLUME_MAX,
     Command,

@@ -94,7 +94,12 @@ class SiteTopics:
     @property
     def dj_availability(self) -> str:
         """Retained ``online``/``offline`` of the `dj` role (its last will)."""
-        return f"{self.base}/dj/availability"
+        return self.availability_of("dj")
+
+    def availability_of(self, role: str) -> str:
+        """Retained ``online``/``offline`` of a role (its last will): the player's is the
+        speaker's own, ``booth/<site>/availability``; the others' ``booth/<site>/<role>/...``."""
+        return self.availability if role == "player" else f"{self.base}/{role}/availability"
 
     def ha_config(self, component: str, object_id: str) -> str:
         """Home Assistant discovery topic of one entity of this speaker."""

@@ -19,9 +19,7 @@ same process first, which then ignores the echo carrying the same origin.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import queue
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,37 +27,20 @@ from typing import Any
 from booth.buttons.config import ButtonsConfig
 from booth.buttons.gestures import ActionGestures, Gesture, Recognized
 from booth.buttons.light import Light, LightDriver, LightTracker
-from booth.buttons.panel import GpioError, Panel, PanelEvent
+from booth.buttons.panel import Panel, PanelEvent
 from booth.config import Config
-from booth.mqtt import commands as c
-from booth.mqtt.loop import RoleLoop
 from booth.mqtt.messages import Incoming, Outgoing
-from booth.mqtt.runner import Connection, MqttRunner
+from booth.mqtt.runner import Connection
 from booth.mqtt.topics import SiteTopics
+from booth.roles.base import Messages, Role, RoleOptions
+from booth.station import commands as c
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 0.5
-"""The loop wakes at least this often (heartbeat, broker connection shown on the light)."""
-
-_LISTEN_HAS_AT = "at" in {f.name for f in dataclasses.fields(c.Listen)}
-_Item = PanelEvent | Incoming | None  # None stops the loop
-
-
-def buttons_config(config: Config) -> ButtonsConfig:
-    """The ``[buttons]`` settings of ``config`` (defaults until Config has them)."""
-    return getattr(config, "buttons", None) or ButtonsConfig()
-
-
-def role_availability(topics: SiteTopics, role: str) -> str:
-    """``booth/<site>/<role>/availability``: online/offline of a role that is not the player."""
-    return f"{topics.base}/{role}/availability"
-
-
-class ButtonsRole(RoleLoop):
-    thread_name = "booth-buttons"
-
+class ButtonsRole(Role):
     """Turns panel events into commands and shows the conversation on the light."""
+
+    name = "buttons"
 
     def __init__(
         self,
@@ -68,32 +49,27 @@ class ButtonsRole(RoleLoop):
         buttons: ButtonsConfig | None = None,
         *,
         local: Callable[[c.Command], None] | None = None,
-        heartbeat: Callable[[], None] = lambda: None,
         connection: Connection | None = None,
     ) -> None:
-        """``local``: a player in this process (called on the role's thread, must not block);
-        ``heartbeat``: called on every turn of the loop (the systemd watchdog)."""
-        self.buttons = buttons or buttons_config(config)
+        """``local``: a player in this process (called on the role's thread, must not block)."""
+        self.buttons = buttons or config.buttons
         self.panel = panel
         site = config.mqtt.site
         self.topics = SiteTopics(self.buttons.commands_site(site))
         self.origin = self.buttons.origin_for(site)
         self.local = local
-        self.heartbeat = heartbeat
         self.gestures = ActionGestures(self.buttons.double_press_seconds,
                                        self.buttons.bounce_seconds)
         self.tracker = LightTracker(site, self.topics.site)
         self.driver = LightDriver(panel.light) if panel.light is not None else None
+        self.owns_panel = False
+        """Whether stopping the role releases the panel's pins (it made the panel)."""
         self.sent: list[c.Command] = []
         """Every command sent, in order (for measurements)."""
-        super().__init__()
-        self.runner = MqttRunner(
-            connection or Connection.from_config(config.mqtt),
-            client_id=f"booth-buttons-{site}",
-            availability_topic=role_availability(SiteTopics(site), "buttons"),
-            subscriptions=self.tracker.subscriptions(),
-            on_message=self.cross,
-        )
+        super().__init__(config.mqtt, connection=connection)
+
+    def subscriptions(self) -> list[str]:
+        return self.tracker.subscriptions()
 
     # -- public --------------------------------------------------------------------------------
 
@@ -102,6 +78,11 @@ class ButtonsRole(RoleLoop):
         super().start()
         self.panel.connect(self.cross)
 
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        if self.owns_panel:
+            self.panel.close()
+
     @property
     def light(self) -> Light | None:
         """What the status light shows now (None without a light)."""
@@ -109,50 +90,39 @@ class ButtonsRole(RoleLoop):
 
     # -- the loop thread -----------------------------------------------------------------------
 
-    def _loop(self) -> None:
-        while True:
-            now = time.monotonic()
-            deadlines = [d for d in (self.gestures.deadline(), self.tracker.deadline(now)) if d]
-            timeout = max(0.0, min([now + TICK_SECONDS, *deadlines]) - now)
-            try:
-                batch = [self._inbox.get(timeout=timeout)]
-            except queue.Empty:
-                batch = []
-            while True:  # take whatever else has arrived: knob clicks are sent together
-                try:
-                    batch.append(self._inbox.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                if not self._handle(batch):
-                    break
-            except Exception:
-                log.exception("the buttons loop failed on %r; carrying on", batch)
-            self.heartbeat()
-        if self.driver is not None:
-            self.driver.show(Light.IDLE)
+    def next_deadline(self) -> float | None:
+        deadlines = [d for d in (self.gestures.deadline(),
+                                 self.tracker.deadline(time.monotonic())) if d]
+        return min(deadlines) if deadlines else None
 
-    def _handle(self, batch: list[_Item]) -> bool:
-        """Handle a batch of items; False when asked to stop."""
-        clicks = 0
-        for item in batch:
-            if item is None:
-                self._turn(clicks)
-                return False
+    def on_batch(self, items: list[Any]) -> Messages:
+        """Knob clicks that arrived together are sent as one step."""
+        clicks, out = 0, []
+        for item in items:
             if isinstance(item, PanelEvent) and item.part == "knob":
                 clicks += 1 if item.kind == "cw" else -1
                 continue
             self._turn(clicks)
             clicks = 0
             if isinstance(item, PanelEvent):
-                self._on_panel(item)
+                out += self._guarded(lambda event=item: self._on_panel(event), "a button")
+            elif isinstance(item, Incoming):
+                out += self._guarded(lambda m=item: self.tracker.handle(m, time.monotonic()),
+                                     item.topic)
             else:
-                self.tracker.handle(item, time.monotonic())
+                out += super().on_batch([item])
         self._turn(clicks)
+        return out
+
+    def on_tick(self) -> Messages:
         for recognized in self.gestures.tick(time.monotonic()):
             self._on_gesture(recognized)
         self._update_light()
-        return True
+        return ()
+
+    def on_stop(self) -> None:
+        if self.driver is not None:
+            self.driver.show(Light.IDLE)
 
     def _on_panel(self, event: PanelEvent) -> None:
         if event.part == "skip" and event.kind == "pressed":
@@ -172,12 +142,7 @@ class ButtonsRole(RoleLoop):
             self._send(c.Next(origin=self.origin))
         elif recognized.gesture is Gesture.HOLD:
             self.tracker.pushed_to_talk(time.monotonic())
-            self._send(self._listen(recognized.pressed.wall))
-
-    def _listen(self, pressed_wall: float) -> c.Command:
-        if _LISTEN_HAS_AT:
-            return c.Listen(origin=self.origin, at=round(pressed_wall, 3))  # type: ignore[call-arg]
-        return c.Listen(origin=self.origin)
+            self._send(c.Listen(origin=self.origin, at=round(recognized.pressed.wall, 3)))
 
     def _turn(self, clicks: int) -> None:
         if not clicks:
@@ -202,34 +167,14 @@ class ButtonsRole(RoleLoop):
             self.driver.show(self.tracker.shows(time.monotonic()))
 
 
-def run_buttons(config: Config, buttons: ButtonsConfig | None = None,
-                pin_factory: Any = None) -> None:
-    """Run the buttons role until SIGTERM or SIGINT (`booth serve buttons`).
+def create(config: Config, options: RoleOptions) -> ButtonsRole:
+    """`booth serve buttons`: the panel on this host's GPIO (its wiring: ``[buttons]``)."""
+    import warnings  # noqa: PLC0415
 
-    Tells systemd when it is ready and feeds its watchdog while the role's loop and the main
-    loop both run. Without GPIO it exits with a message saying how to fix that.
-    """
-    from booth.systemd_notify import Notifier, Watchdog
-
-    notifier = Notifier()
-    watchdog = Watchdog.from_environment(notifier)
-    try:
-        panel = Panel(buttons or buttons_config(config), pin_factory)
-    except GpioError as err:
-        notifier.status(str(err))
-        raise SystemExit(f"booth: {err}") from err
-    from booth.cli import wait_for_signal
-
-    role = ButtonsRole(config, panel, buttons, heartbeat=lambda: watchdog.heartbeat("buttons"))
-    watchdog.register("buttons", "main")
-    role.start()
-    watchdog.start()
-    notifier.ready(f"buttons for site {role.topics.site}")
+    with warnings.catch_warnings():  # gpiozero warns of each back-end it cannot load
+        warnings.simplefilter("ignore")
+        panel = Panel(config.buttons, options.pin_factory)
+    role = ButtonsRole(config, panel, local=options.local)
+    role.owns_panel = True
     log.info("buttons: commands to %s as %r", role.topics.command, role.origin)
-    try:
-        wait_for_signal(tick=lambda: watchdog.heartbeat("main"))
-    finally:
-        notifier.stopping()
-        watchdog.stop()
-        role.stop()
-        panel.close()
+    return role

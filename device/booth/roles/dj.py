@@ -6,44 +6,47 @@ from __future__ import annotations
 import logging
 
 from booth.config import Config
-from booth.dj.remote import speak_request, wav_bytes
-from booth.mqtt.loop import RoleLoop
-from booth.mqtt.messages import Outgoing
-from booth.mqtt.runner import Connection, MqttRunner
+from booth.mqtt.voice import speak_request, wav_bytes
+from booth.mqtt.messages import Incoming, Outgoing
+from booth.mqtt.runner import Connection
 from booth.mqtt.topics import SiteTopics
+from booth.roles.base import Messages, Role, RoleOptions
 
 log = logging.getLogger(__name__)
 
 
-class VoiceService(RoleLoop):
+class VoiceService(Role):
     """Answers every `speak` request of one site with a WAV, in order, one at a time."""
 
-    thread_name = "booth-dj-voice"
+    name = "dj"
 
     def __init__(self, config: Config, voice, connection: Connection | None = None):
-        super().__init__()
         self.voice = voice
         self.topics = SiteTopics(config.mqtt.site)
-        self.runner = MqttRunner(connection or Connection.from_config(config.mqtt),
-                                 client_id=f"booth-dj-{config.mqtt.site}",
-                                 availability_topic=self.topics.dj_availability,
-                                 subscriptions=[self.topics.speak],
-                                 on_message=self.cross)
         self.spoken = 0
+        super().__init__(config.mqtt, connection=connection)
 
-    def _loop(self) -> None:
-        while (message := self._inbox.get()) is not None:
-            try:
-                request_id, text = speak_request(message.payload)
-            except ValueError as err:
-                self.runner.publish(Outgoing.json(self.topics.error, {
-                    "error": f"bad speak request: {err}", "topic": message.topic,
-                    "payload": message.payload.decode("utf-8", "replace")[:500]}))
-                continue
-            try:
-                wav = wav_bytes(self.voice.synthesize(text), self.voice.sample_rate)
-            except Exception:  # an answer is owed even when Piper fails
-                log.exception("could not voice %r", text)
-                wav = b""
-            self.runner.publish(Outgoing(self.topics.voiced(request_id), wav))
-            self.spoken += 1
+    def subscriptions(self) -> list[str]:
+        return [self.topics.speak]
+
+    def on_message(self, message: Incoming) -> Messages:
+        try:
+            request_id, text = speak_request(message.payload)
+        except ValueError as err:
+            return [Outgoing.json(self.topics.error, {
+                "error": f"bad speak request: {err}", "topic": message.topic,
+                "payload": message.payload.decode("utf-8", "replace")[:500]})]
+        try:
+            wav = wav_bytes(self.voice.synthesize(text), self.voice.sample_rate)
+        except Exception:  # an answer is owed even when Piper fails
+            log.exception("could not voice %r", text)
+            wav = b""
+        self.spoken += 1
+        return [Outgoing(self.topics.voiced(request_id), wav)]
+
+
+def create(config: Config, options: RoleOptions) -> VoiceService:
+    """`booth serve dj`: the Piper voice ``dj.voice`` names (default: the bundled joe voice)."""
+    from booth.dj.voice import Voice  # noqa: PLC0415  (loads Piper)
+
+    return VoiceService(config, Voice.load(config.dj.voice or None, 22050))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 from rhasspyhermes.asr import (
     AsrError,
@@ -33,14 +34,16 @@ from rhasspyhermes.wake import (
     HotwordToggleOn,
 )
 
+from booth import config as config_mod
 from booth.config import Config
 from booth.intents import Vocabulary
+from booth.listen.live import LiveListener
 from booth.listen.nlu import answer_query
-from booth.mqtt.commands import CommandError, Listen, MuteMic, parse_command
-from booth.mqtt.loop import RoleLoop
 from booth.mqtt.messages import Incoming, Outgoing
-from booth.mqtt.runner import Connection, MqttRunner
+from booth.mqtt.runner import Connection
 from booth.mqtt.topics import SiteTopics
+from booth.roles.base import Messages, Role, RoleOptions
+from booth.station.commands import CommandError, Listen, MuteMic, parse_command
 
 log = logging.getLogger(__name__)
 
@@ -76,30 +79,50 @@ def dialogue_call(message):
     raise TypeError(f"not a dialogue message: {type(message).__name__}")
 
 
-class ListenRole(RoleLoop):
+def open_live_listener(config: Config, publish) -> LiveListener:
+    """The microphone listener of this host, publishing Hermes messages through `publish`.
+    It knows the library's names from the database on this host, if there is one; a
+    satellite starts with genres and moods and learns the names from the player's retained
+    vocabulary (`set_vocabulary`)."""
+    from booth.listen.names import vocabulary_from_db  # noqa: PLC0415
+
+    path = config.db_path()
+    if path.exists():
+        vocabulary = vocabulary_from_db(path)
+    else:
+        log.info("no library database at %s: artist, album and title names join the grammar "
+                 "when the player role publishes them", path)
+        vocabulary = Vocabulary.empty()
+    return LiveListener.open(config.listen, vocabulary, publish, site_id=config.mqtt.site,
+                             cache_dir=config_mod.state_dir() / "listen",
+                             dialogue=config.mqtt.dialogue)
+
+
+class ListenRole(Role):
     """The listener and its MQTT connection. `commands_site`: whose player it talks to."""
 
-    thread_name = "booth-listen-mqtt"
+    name = "listen"
 
     def __init__(self, config: Config, listener_factory=None,
                  connection: Connection | None = None, commands_site: str | None = None):
-        from booth.listen.commands import open_live_listener  # noqa: PLC0415
-
         self.topics = SiteTopics(commands_site or config.mqtt.site)
-        self.site = config.mqtt.site
         self.dialogue = TOGGLES + (EXTERNAL_DIALOGUE if config.mqtt.dialogue == "external"
                                    else ())
         self.muted = False
-        super().__init__()
-        self.runner = MqttRunner(connection or Connection.from_config(config.mqtt),
-                                 client_id=f"booth-listen-{config.mqtt.site}",
-                                 availability_topic=f"booth/{config.mqtt.site}/listen/availability",
-                                 subscriptions=[self.topics.command, self.topics.vocabulary,
-                                                *(kind.topic() for kind in self.dialogue)],
-                                 on_message=self.cross)
+        self.heard: list = []
+        super().__init__(config.mqtt, connection=connection)
         factory = listener_factory or open_live_listener
         self.listener = factory(config, self.publish)
-        self.heard: list = []
+        self.listener.beat = lambda: self.heartbeat("microphone")
+        self.listener.failed = self.fail
+
+    @property
+    def loops(self) -> tuple[str, ...]:
+        return (self.name, "microphone")
+
+    def subscriptions(self) -> list[str]:
+        return [self.topics.command, self.topics.vocabulary,
+                *(kind.topic() for kind in self.dialogue)]
 
     def publish(self, message) -> None:
         """Called by the listener (its thread) for every Hermes message it produces."""
@@ -116,52 +139,58 @@ class ListenRole(RoleLoop):
         self.listener.close()
         super().stop(timeout)
 
-    def _loop(self) -> None:
-        while (message := self._inbox.get()) is not None:
-            try:
-                if message.topic == self.topics.vocabulary:
-                    self.listener.set_vocabulary(Vocabulary.from_json(message.payload.decode()))
-                    log.info("grammar rebuilt for the library's vocabulary")
-                    continue
-                kind = next((k for k in self.dialogue if k.is_topic(message.topic)), None)
-                if kind is not None:
-                    self._on_dialogue(kind, message)
-                    continue
-                command = parse_command(message.payload)
-            except (CommandError, ValueError, UnicodeDecodeError) as err:
-                log.debug("ignored %s: %s", message.topic, err)  # the player reports bad ones
-                continue
-            if isinstance(command, Listen) and not self.muted:
-                self.listener.press()
-            elif isinstance(command, MuteMic):
-                self.muted = command.on
-                log.info("microphone %s", "muted" if command.on else "on")
+    def on_message(self, message: Incoming) -> Messages:
+        if message.topic == self.topics.vocabulary:
+            return self._on_vocabulary(message)
+        kind = next((k for k in self.dialogue if k.is_topic(message.topic)), None)
+        if kind is not None:
+            return self._on_dialogue(kind, message)
+        try:
+            command = parse_command(message.payload)
+        except (CommandError, ValueError, UnicodeDecodeError) as err:
+            log.debug("ignored %s: %s", message.topic, err)  # the player reports bad ones
+            return ()
+        if isinstance(command, Listen) and not self.muted:
+            self.listener.press()
+        elif isinstance(command, MuteMic):
+            self.muted = command.on
+            log.info("microphone %s", "muted" if command.on else "on")
+        return ()
 
-    def _on_dialogue(self, kind, message: Incoming) -> None:
+    def _on_vocabulary(self, message: Incoming) -> Messages:
+        try:
+            vocabulary = Vocabulary.from_json(message.payload.decode())
+        except (ValueError, UnicodeDecodeError) as err:
+            log.warning("ignored a vocabulary I cannot read: %s", err)
+            return ()
+        self.listener.set_vocabulary(vocabulary)
+        log.info("grammar rebuilt for the library's vocabulary")
+        return ()
+
+    def _on_dialogue(self, kind, message: Incoming) -> Messages:
         """A dialogue manager's request: answered here (nlu/query) or handed to the
         listening thread (toggles, start and stop listening)."""
         try:
             request = kind.from_json(message.payload)
         except Exception as err:                    # noqa: BLE001 - any malformed payload
-            self._reply_error(kind, message, f"cannot read {message.topic}: "
-                                             f"{type(err).__name__}: {err}")
-            return
+            return self._error_reply(kind, message, f"cannot read {message.topic}: "
+                                                    f"{type(err).__name__}: {err}")
         if request.site_id != self.site:
-            return
+            return ()
         if isinstance(request, NluQuery):
             answer = answer_query(self.listener.listener.parser, request)
-            self.runner.publish(Outgoing(hermes_topic(answer), answer.to_json()))
-            return
+            return [Outgoing(hermes_topic(answer), answer.to_json())]
         self.listener.call(dialogue_call(request))
+        return ()
 
-    def _reply_error(self, kind, message: Incoming, error: str) -> None:
+    def _error_reply(self, kind, message: Incoming, error: str) -> Messages:
         log.warning("%s", error)
         reply = {NluQuery: NluError, AsrStartListening: AsrError, AsrStopListening: AsrError,
                  AsrToggleOn: AsrError, AsrToggleOff: AsrError}.get(kind, HotwordError)
         context = message.payload.decode("utf-8", "replace")[:500]
         site = _site_of(message.payload) or self.site
         out = reply(error=error, site_id=site, context=context)
-        self.runner.publish(Outgoing(out.topic(), out.to_json()))
+        return [Outgoing(out.topic(), out.to_json())]
 
 
 def _site_of(payload: bytes) -> str | None:
@@ -172,25 +201,8 @@ def _site_of(payload: bytes) -> str | None:
     return site if isinstance(site, str) else None
 
 
-def run_listen(config: Config, args=None) -> None:
-    """`booth serve listen`: until SIGTERM, telling systemd it is alive."""
-    from dataclasses import replace  # noqa: PLC0415
-
-    from booth.cli import wait_for_signal  # noqa: PLC0415
-    from booth.systemd_notify import Notifier, Watchdog  # noqa: PLC0415
-
-    if args is not None and getattr(args, "input", None):
-        config = replace(config, listen=replace(config.listen, source=args.input))
-    notifier = Notifier()
-    watchdog = Watchdog.from_environment(notifier)
-    role = ListenRole(config)
-    role.start()
-    watchdog.register("main")
-    watchdog.start()
-    notifier.ready(f"listening for site {config.mqtt.site}")
-    try:
-        wait_for_signal(tick=lambda: watchdog.heartbeat("main"))
-    finally:
-        notifier.stopping()
-        watchdog.stop()
-        role.stop()
+def create(config: Config, options: RoleOptions) -> ListenRole:
+    """`booth serve listen`: the microphone ``--input`` (or ``listen.source``) names."""
+    if options.input:
+        config = replace(config, listen=replace(config.listen, source=options.input))
+    return ListenRole(config)

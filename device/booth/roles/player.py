@@ -1,15 +1,30 @@
-"""The `player` role: library, picker, DJ, mixer and output, driven over MQTT."""
+"""The `player` role: library, picker, DJ, mixer and output, driven over MQTT.
+
+:class:`PlayerService` is the role's loop: it connects the speaker (the station's
+:class:`~booth.station.api.Controller`) to MQTT through the frontend's handler
+(:class:`~booth.mqtt.handler.PlayerHandler`): ``booth/<site>/...``, Hermes and Home Assistant.
+Everything that arrives from another thread (paho's network thread, the player's listener
+calls, speech that finished playing) crosses into the loop in one place, ``cross()``.
+"""
 
 from __future__ import annotations
 
 import logging
 import shutil
 import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from booth.config import Config
+from booth.config import Config, MqttConfig
 from booth.library.db import Database
+from booth.mqtt.handler import IntentParser, PlayerHandler
+from booth.mqtt.messages import Incoming, Outgoing
+from booth.mqtt.runner import Connection
+from booth.roles.base import Messages, Role, RoleOptions
+from booth.station.api import Controller, PlayerEvent
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +118,102 @@ class VocabularyKeeper:
         self._db.close()
 
 
+class PlayerService(Role):
+    """The player's MQTT side. ``start()`` returns at once; ``stop()`` says ``offline`` and
+    disconnects."""
+
+    name = "player"
+
+    def __init__(
+        self,
+        config: MqttConfig,
+        controller: Controller,
+        parser: IntentParser | None = None,
+        *,
+        connection: Connection | None = None,
+        client_id: str | None = None,
+        state_interval: float = 5.0,
+    ) -> None:
+        """``state_interval``: how often the state (its position) is republished while
+        playing."""
+        self.handler = PlayerHandler(
+            config.site, controller, parser, satellites=config.satellites,
+            dialogue=config.dialogue, later=lambda messages: self.cross(lambda: messages),
+        )
+        self.state_interval = state_interval
+        self._next_state = 0.0
+        super().__init__(config, connection=connection, client_id=client_id)
+        controller.add_listener(_Announcer(self))
+
+    def subscriptions(self) -> list[str]:
+        return self.handler.subscriptions()
+
+    def set_vocabulary(self, vocabulary: str | Mapping[str, Any],
+                       parser: IntentParser | None = None) -> None:
+        """Publish the library's vocabulary (``Vocabulary.to_json()``, retained) and use
+        ``parser`` for requests from now on. Safe from any thread."""
+        self.cross(lambda: self.handler.set_vocabulary(vocabulary, parser))
+
+    def call_soon(self, task: Callable[[], list[Outgoing]]) -> None:
+        """Run ``task`` on the service's thread and publish what it returns. Any thread."""
+        self.cross(task)
+
+    # -- the loop thread ----------------------------------------------------------------------
+
+    def on_start(self) -> Messages:
+        self._next_state = time.monotonic() + self.state_interval
+        return self.handler.startup()
+
+    def on_message(self, message: Incoming) -> Messages:
+        return self.handler.handle(message)
+
+    def next_deadline(self) -> float | None:
+        return self._next_state
+
+    def on_tick(self) -> Messages:
+        if time.monotonic() < self._next_state:
+            return self.handler.state()
+        self._next_state = time.monotonic() + self.state_interval
+        return self.handler.state(force=True)
+
+
+class _Announcer:
+    """The player's way to announce changes: each call crosses into the loop, never blocks."""
+
+    def __init__(self, service: PlayerService) -> None:
+        self._service = service
+
+    def state_changed(self) -> None:
+        handler = self._service.handler
+        self._service.cross(lambda: handler.state(force=True))
+
+    def event(self, event: PlayerEvent) -> None:
+        handler = self._service.handler
+        self._service.cross(lambda: handler.event(event))
+
+
 @dataclass
 class PlayerRole:
     """A running player role: speaker, MQTT service and maybe an embedded broker."""
 
-    speaker: object
-    service: object
-    broker: object | None
+    speaker: Any
+    service: PlayerService
+    broker: Any | None
     vocabulary: VocabularyKeeper | None = None
+    name = "player"
+    loops = ("player", "audio")
+    """The service's loop and the audio loop (the player's render thread)."""
+
+    @property
+    def failed(self) -> BaseException | None:
+        return self.service.failed
+
+    def start(self) -> None:
+        """Started by :func:`start_player`; here for :func:`booth.roles.serve.serve`."""
+
+    def set_heartbeat(self, beat: Callable[[str], None]) -> None:
+        self.service.heartbeat = beat
+        self.speaker.player.heartbeat = lambda: beat("audio")
 
     def stop(self) -> None:
         if self.vocabulary is not None:
@@ -130,7 +233,6 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
     """
     from booth.audio.outputs import open_output  # noqa: PLC0415
     from booth.mqtt.broker import ensure_broker  # noqa: PLC0415
-    from booth.mqtt.service import PlayerService  # noqa: PLC0415
     from booth.station.player import Player  # noqa: PLC0415
     from booth.station.speaker import Speaker  # noqa: PLC0415
 
@@ -142,7 +244,7 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
     host, port, broker = ensure_broker(config.mqtt)
     dj = None  # the DJ also speaks `say`, whatever dj.talk is
     if voice == "remote":
-        from booth.dj.remote import RemoteVoice  # noqa: PLC0415
+        from booth.mqtt.voice import RemoteVoice  # noqa: PLC0415
         from booth.mqtt.runner import Connection  # noqa: PLC0415
         remote = RemoteVoice(Connection.from_config(config.mqtt, host=host, port=port),
                              config.mqtt.site, config.audio.sample_rate)
@@ -158,3 +260,16 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
     keeper.start()
     return PlayerRole(speaker, service, broker, keeper)
 
+
+
+def create(config: Config, options: RoleOptions) -> PlayerRole:
+    """`booth serve player`: scans the music folders (incrementally), then plays."""
+    from booth.library.folders import default_music_dirs  # noqa: PLC0415
+    from booth.library.scan import scan  # noqa: PLC0415
+
+    db = Database(config.db_path())
+    dirs = default_music_dirs(config)
+    if dirs:
+        log.info("scanning %s", ", ".join(dirs))
+        scan(db, dirs, progress=False)
+    return start_player(config, db, options.output or config.audio.output, voice=options.voice)

@@ -1,5 +1,5 @@
 """The speaker as the rest of the house sees it: the player, the DJ and the library behind
-one object that carries out commands (`booth.mqtt.controller.Controller`), reports its state
+one object that carries out commands (`booth.station.api.Controller`), reports its state
 and comes back where it was after a restart."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any, Callable
 import numpy as np
 import soxr
 
-from booth.mqtt import commands as c
-from booth.mqtt.controller import PlayerEvent, PlayerListener, Reply
+from booth.station import commands as c
+from booth.station.api import PlayerEvent, PlayerListener, Reply
 from booth.station.player import Player
 
 log = logging.getLogger(__name__)

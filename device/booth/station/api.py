@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from booth.mqtt.commands import Command
+from booth.station.commands import Command
 
 EventKind = Literal["track_changed", "skipped", "liked", "disliked"]
 
@@ -64,7 +64,7 @@ class Controller(Protocol):
 
     def apply(self, command: Command) -> Reply | None:
         """Carry out a validated command (never ``Request`` or ``Say``: those come as intents
-        and ``say``). Raise :class:`booth.mqtt.commands.CommandError` to refuse one."""
+        and ``say``). Raise :class:`booth.station.commands.CommandError` to refuse one."""
 
     def snapshot(self) -> dict[str, Any]:
         """The ``booth/<site>/state`` payload: state, track, position, volume, talk, last_link,
