@@ -2,15 +2,20 @@
 
 libsndfile (through `soundfile`) decodes WAV, FLAC, Ogg Vorbis, Opus and MP3; it also reads
 some Ogg files that ffmpeg rejects. Resampling to the one internal rate is done by soxr.
+Its MP3 decoder, libmpg123, prints notes on stderr about frames it resyncs past in files
+that play fine; those go to the debug log.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
 import soundfile
 import soxr
+
+from booth.audio.quiet import native_chatter
 
 AUDIO_EXTENSIONS = frozenset({".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".wave"})
 UNSUPPORTED_EXTENSIONS = frozenset({".m4a", ".aac", ".mp4", ".alac", ".wma", ".ape"})
@@ -20,6 +25,11 @@ reported as skipped, with the fix, rather than silently ignored."""
 
 class DecodeError(Exception):
     """A file could not be decoded; the message says why, in words a user understands."""
+
+
+def _decoding(path: str | Path) -> AbstractContextManager:
+    """Around each call into libsndfile for ``path``: its MP3 decoder's chatter is caught."""
+    return native_chatter("libmpg123") if Path(path).suffix.lower() == ".mp3" else nullcontext()
 
 
 def _explain(path: Path, err: Exception) -> DecodeError:
@@ -35,7 +45,8 @@ def read_whole(path: str | Path) -> tuple[np.ndarray, int]:
     """Decode a file to float32 frames × channels at its own rate. Raises DecodeError."""
     path = Path(path)
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        with _decoding(path):
+            data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
         raise _explain(path, err) from err
     if data.shape[0] == 0:
@@ -66,7 +77,10 @@ class TrackReader:
     def __init__(self, path: str | Path, rate: int, start: float = 0.0, chunk: int = 16384):
         self.path = str(path)
         try:
-            self._file = soundfile.SoundFile(self.path)
+            with _decoding(path):
+                self._file = soundfile.SoundFile(self.path)
+                if start > 0:
+                    self._file.seek(min(int(start * self._file.samplerate), self._file.frames))
         except (soundfile.LibsndfileError, RuntimeError) as err:
             raise _explain(Path(path), err) from err
         self._chunk = chunk
@@ -74,14 +88,13 @@ class TrackReader:
         if self._file.samplerate != rate:
             self._resampler = soxr.ResampleStream(self._file.samplerate, rate, 2,
                                                   dtype="float32", quality="HQ")
-        if start > 0:
-            self._file.seek(min(int(start * self._file.samplerate), self._file.frames))
         self._pending = np.zeros((0, 2), dtype=np.float32)
         self.finished = False
 
     def _pull(self) -> None:
         try:
-            raw = self._file.read(self._chunk, dtype="float32", always_2d=True)
+            with _decoding(self.path):
+                raw = self._file.read(self._chunk, dtype="float32", always_2d=True)
         except (soundfile.LibsndfileError, RuntimeError):
             raw = np.zeros((0, self._file.channels), dtype=np.float32)  # corrupt tail: stop
         last = raw.shape[0] < self._chunk

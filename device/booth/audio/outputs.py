@@ -134,8 +134,10 @@ class DeviceSink:
                  period: int = 1024):
         import pyaudio
 
+        from booth.audio.quiet import open_portaudio
+
         self.rate = rate
-        self._pa = pyaudio.PyAudio()
+        self._pa = open_portaudio()
         try:
             index = find_output_device(self._pa, device)
         except OutputError:
