@@ -1,6 +1,9 @@
-"""Independent measurements for tests: libebur128's loudness and true peak, silences."""
+"""Measurements for tests, benchmarks and evaluations: libebur128's loudness and true peak,
+silences, peak memory, percentiles."""
 
 from __future__ import annotations
+
+import resource
 
 import numpy as np
 import pyebur128
@@ -39,3 +42,15 @@ def longest_silence(frames: np.ndarray, rate: int, threshold_db: float = -60.0,
         run = run + 1 if q else 0
         longest = max(longest, run)
     return longest * window
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory (MB) of this process, or with ``RUSAGE_CHILDREN`` of its
+    largest waited-for child."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank, no interpolation)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

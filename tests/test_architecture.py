@@ -151,3 +151,10 @@ def test_every_role_is_in_the_table_and_makes_its_role():
     for name in ROLES:
         module = __import__(f"booth.roles.{name}", fromlist=["create"])
         assert callable(module.create), name
+
+
+def test_no_block_of_six_lines_is_written_twice():
+    """tools/lint: pylint's duplicate-code check over the product and lab/."""
+    done = subprocess.run([str(ROOT / "tools" / "lint")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ def main() -> int:
     from booth.library.scan import scan
     from booth.station.picker import ShufflePicker
     from booth.station.player import Player
+    from lab.measure import peak_rss_mb
 
     scratch = tempfile.TemporaryDirectory(prefix="bench-dj-")
     db = Database(args.library or Path(scratch.name) / "booth.db")
@@ -63,7 +63,7 @@ def main() -> int:
                           "median": round(sorted(margins)[len(margins) // 2], 2)
                           if margins else None},
         "lookahead_s": config.dj.lookahead_seconds, "voice_load_s": round(load_s, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "load_average": os.getloadavg(),
     }
     if args.json:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from booth.config import MqttConfig
+from lab.measure import percentile
 from lab.fakes.player import FakeController
 from booth.roles.player import PlayerService
 from booth.mqtt.topics import SiteTopics
@@ -110,11 +110,6 @@ class Prober:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def bench(commands: int, idle_seconds: float) -> dict[str, float]:

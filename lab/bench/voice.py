@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import sys
 import time
 from pathlib import Path
 
 
 from booth.dj.voice import Voice
+from lab.measure import peak_rss_mb
 
 LINKS = (
     "That was Ocean by Maxstack, and before that a little something from the hyperrogue soundtrack.",
@@ -43,11 +42,6 @@ def rss_mb() -> float:
     """Resident memory now (MB), from /proc."""
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(voice_path: str | None, rate: int, threads: int) -> dict:

@@ -15,7 +15,8 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -37,18 +38,8 @@ class Connection:
     """Broker host."""
     port: int = 1883
     """Broker port."""
-    username: str = ""
-    """User name, if the broker asks for one."""
-    password: str = ""
-    """Password for ``username``."""
-    tls: bool = False
-    """Connect with TLS."""
-    ca_certs: str = ""
-    """CA bundle for TLS; empty: the system's."""
-    certfile: str = ""
-    """Client certificate, if the broker wants one."""
-    keyfile: str = ""
-    """Key of the client certificate."""
+    settings: MqttConfig = field(default_factory=MqttConfig)
+    """The ``[mqtt]`` settings that say how: user name, password and TLS."""
     keepalive: int = 30
     """Seconds between pings; a dead connection is noticed within 1.5 times this."""
     reconnect_min: float = 0.5
@@ -57,24 +48,20 @@ class Connection:
     """...up to this."""
 
     @classmethod
-    def from_config(cls, config: MqttConfig, **overrides: object) -> Connection:
+    def from_config(cls, config: MqttConfig, **overrides: Any) -> Connection:
         """The connection a :class:`booth.config.MqttConfig` describes (empty host: localhost)."""
-        values = dict(
-            host=config.host or "127.0.0.1", port=config.port, username=config.username,
-            password=config.password, tls=config.tls, ca_certs=config.ca_certs,
-            certfile=config.certfile, keyfile=config.keyfile,
-        )
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        return replace(cls(host=config.host or "127.0.0.1", port=config.port, settings=config),
+                       **overrides)
 
     def authenticate(self, client: mqtt.Client) -> None:
         """Give a paho client this connection's user name, password and TLS settings."""
-        if self.username:
-            client.username_pw_set(self.username, self.password or None)
-        if self.tls:
+        s = self.settings
+        if s.username:
+            client.username_pw_set(s.username, s.password or None)
+        if s.tls:
             # paho's default context verifies the certificate and the host name.
-            client.tls_set(ca_certs=self.ca_certs or None, certfile=self.certfile or None,
-                           keyfile=self.keyfile or None)
+            client.tls_set(ca_certs=s.ca_certs or None, certfile=s.certfile or None,
+                           keyfile=s.keyfile or None)
 
 
 def _no_delay(client: mqtt.Client, userdata: object, sock: object) -> None:
@@ -130,7 +117,7 @@ class MqttRunner:
     def start(self) -> None:
         """Connect in the background; retries until the broker answers."""
         c = self.connection
-        log.info("connecting to MQTT broker %s:%d%s", c.host, c.port, " (TLS)" if c.tls else "")
+        log.info("connecting to MQTT broker %s:%d%s", c.host, c.port, " (TLS)" if c.settings.tls else "")
         self.client.connect_async(c.host, c.port, keepalive=c.keepalive)
         self.client.loop_start()
 
