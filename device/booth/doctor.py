@@ -113,7 +113,8 @@ def check_microphone(config: Config) -> list[Finding]:
         name, level = _timed(lambda: _record_level(arg or None))
     except Exception as err:
         return [Finding("microphone", "fail", f"cannot record from {spec!r}: {err}",
-                        "plug in a USB microphone or fit the HAT (README.md); " + ALSA_FIX)]
+                        "plug in a USB microphone or fit the HAT (docs/install-pi.md, "
+                        "Hardware); " + ALSA_FIX)]
     if level is None:
         return [Finding("microphone", "warn", f"{name!r} records digital silence",
                         "the capture control is muted or at zero: `alsamixer`, F4 (capture), "

@@ -1,7 +1,8 @@
 """The DJ's voice: a Piper text-to-speech model, loaded once, speaking at the mixer's rate.
 
-Synthesis takes tens of milliseconds per sentence on a desktop and more on a Pi: call
-`Voice.synthesize` and `Voice.stream` from a worker thread, never from the audio callback.
+Synthesis takes a noticeable time per sentence, more on a Pi (docs/performance.md, "The DJ's
+voice"): call `Voice.synthesize` and `Voice.stream` from a worker thread, never from the audio
+callback.
 One `Voice` may be shared by several threads; their calls take turns (a lock around each
 sentence), so two links never compete with the audio thread for the cores.
 

@@ -139,7 +139,9 @@ def scan(db: Database, dirs: Iterable[str | Path], jobs: int | None = None,
 
 
 WORKER_MEMORY = 700 * 2**20
-"""A worker decodes a whole file: a 6-minute 48 kHz track peaks near 450 MB."""
+"""Memory set aside per scan worker: a worker decodes a whole file, so a long high-rate track
+needs several hundred MB, and this leaves a margin above that (the peak measured:
+docs/performance.md, "Player and scan")."""
 
 
 def _workers_that_fit() -> int:

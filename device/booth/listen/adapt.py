@@ -37,10 +37,11 @@ RECORDINGS = "voice-recordings"
 """`booth adapt --record` keeps each reader's recordings in here (in the listener's state
 folder), in a folder of their name with a manifest.jsonl."""
 SENTENCES = 60
-"""Sentences `booth adapt` asks for (about two minutes of speech, three of reading). Measured
-with espeak's Scottish voice, which the bundled model understands worst: 60 read commands took
-it from 24 to 38 of the development set's 43 other commands (30 with the older one-matrix MLLR
-recipe, sphinxtrain's mllr_solve); tools/eval-adapt has five accents and Piper's voice."""
+"""Sentences `booth adapt` asks for (about two minutes of speech, three of reading): enough
+for the voice the bundled model understands worst, espeak's Scottish one, to be understood
+most of the time, and more than the older one-matrix MLLR recipe (sphinxtrain's mllr_solve)
+gained from the same sentences. The figures (tools/eval-adapt has five accents and Piper's
+voice): docs/performance.md, "Teaching it your voice"."""
 MIN_RECORDINGS = 10
 """Fewer usable recordings than this adapt too little to be worth a model of its own."""
 SENTENCE_SEED = 2026
@@ -52,12 +53,11 @@ TOOL_FOLDERS = ("/usr/lib/sphinxtrain",)
 MODEL_FILES = ("feat.params", "mdef", "means", "variances", "transition_matrices", "noisedict")
 ADAPTED_FILES = ("means",)
 """What MAP adaptation moves; the rest (variances, mixture weights, transitions) stays the
-bundled model's. Measured against adapting all four: within a command on tools/eval-adapt's
-voices (Scottish 38 → 39, Caribbean 37 → 38, Lancashire 38 → 37 of 40), and much steadier when
-learning in use from many voices and rooms: a model learnt from the 200 clips of a held-out
-set understood 161 of the development set's 172 commands (all four: 143; bundled: 151), Piper's
-clips 127 of 129 (all four: 118). Adapted to the development set's Scottish voice, that voice
-38 → 42 of 43, at a cost to Piper's clips of 121 → 117 of 129 (bundled: 127)."""
+bundled model's. Against adapting all four, means alone do as well for the voice that read
+(within a command), and are much steadier when learning in use from many voices and rooms,
+where moving all four made the model worse than the bundled one; adapting to one voice still
+costs other voices a little. The figures: docs/performance.md, "Teaching it your voice" and
+"Learning in use"."""
 KEPT_FILES = ("feat.params", "mdef", "noisedict", "variances", "transition_matrices")
 """Copied from the base model into the adapted one, with its mixture weights."""
 INFO_FILE = "adapted.json"
@@ -189,8 +189,8 @@ def adapt(readings: Sequence[Reading], out: Path, base: Path | None = None,
             try:
                 # what the recogniser hears: stretches of exact digital silence (a recording
                 # trimmed or converted) lifted to its noise floor. Without this (or the
-                # sphinx_fe dither it replaces), bw failed to align 26 of 60 such recordings;
-                # with the dither, 2
+                # sphinx_fe dither it replaces), bw fails to align many such recordings
+                # (docs/performance.md, "The noise floor")
                 audio = NoiseFloor().lift(read_audio(reading.file))
                 for word in sentence:
                     known.setdefault(word, lexicon.pronunciations(word))

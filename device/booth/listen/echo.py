@@ -6,8 +6,9 @@ the same length and time-aligned to within the filter's tail) and returns the cl
 - `SpeexEchoCanceller` (default): libspeexdsp's MDF adaptive filter through ctypes (Debian
   `libspeexdsp1`). Its output is the *linear* echo estimate subtracted and nothing else: the
   speech under the music is left intact for the recogniser, which is what recognition needs.
-- `WebRtcEchoCanceller`: WebRTC's AEC3 (`aec-audio-processing`). More echo removed (21–31 dB
-  measured), but its residual-echo suppressor also removes speech during double talk.
+- `WebRtcEchoCanceller`: WebRTC's AEC3 (`aec-audio-processing`). More echo removed, but its
+  residual-echo suppressor also removes speech during double talk (docs/performance.md,
+  "Echo").
 - `NoEchoCanceller`: passes the microphone through.
 """
 

@@ -7,14 +7,12 @@ gives: their energy is far below anything it learnt, they drag its running cepst
 down, and the words around them are misheard. Lifting every frame quieter than a real room to
 a faint hiss fixes that and leaves every louder frame exactly as it was.
 
-Measured with `tools/eval-voice` on the development set, whose clean clips are exact zeros
-between words: 151 → 153 of 172 commands (clean 56 → 58 of 66; the espeak voice 24 → 26 of
-43, Piper's clips 127 of 129 either way). On its 15 clean espeak clips alone, 4 understood
-without the floor, 7 with it whatever its seed; ±1 bit of noise instead, which removes the
-exact zeros but stays as quiet, 5–6. Floors of -72 to -48 dBFS gained as much here but, like
-noise added to every frame, touched the held-out sets' own microphone noise (-64 to -58
-dBFS) and moved their figures by up to 4 clips either way; at -78 dBFS no frame of theirs is
-quieter, so they are heard exactly as without it.
+It helps most where the silence is exact (clean synthetic clips), whatever the noise's seed,
+and more than ±1 bit of noise, which removes the exact zeros but stays as quiet. Louder
+floors help as much there but, like noise added to every frame, touch a real microphone's own
+noise and change how real recordings are heard; the floor is set below any microphone's
+noise, so they are heard exactly as without it. The figures: docs/performance.md, "The noise
+floor".
 """
 
 from __future__ import annotations

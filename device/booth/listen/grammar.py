@@ -3,9 +3,10 @@ sentence templates and the library's names, with a background of everyday Englis
 
 Why not a finite-state grammar (JSGF): the templates are rich ("<play> [<anything>] <by>
 $artist", with dozens of ways to say "play"), and PocketSphinx's finite-state search, which
-shares no prefixes, decoded them at 0.5–1.2× real time here (0.2× even as a minimal
-deterministic automaton), and its final-state check let partial sentences through. Its n-gram
-search shares prefixes in a lexical tree and decodes the same words at 0.05–0.1×.
+shares no prefixes, decoded them too slowly to keep up with speech on a small processor (even
+as a minimal deterministic automaton), and its final-state check let partial sentences
+through. Its n-gram search shares prefixes in a lexical tree and decodes the same words many
+times faster (docs/performance.md, "How the recogniser is set up").
 
 The model is trained on sentences sampled from the templates (every name of every list at
 least twice) with filler phrases now and then, and its unigrams are mixed with the most
@@ -58,15 +59,15 @@ class LanguageModelSettings:
     """Sampling seed: the same templates and vocabulary always give the same model."""
     non_rhotic: bool = True
     """Also an r-less pronunciation of the words with an r before no vowel, for British and
-    Australian speakers (`lexicon.non_rhotic`). Measured on two held-out sets of 200 clips
-    (espeak's English accents, Piper): 12 more of 360 commands understood, none fewer on the
-    development set, rejection unchanged."""
+    Australian speakers (`lexicon.non_rhotic`): more of their commands understood, none lost
+    in other voices, rejection unchanged (docs/performance.md, "How the recogniser is set
+    up")."""
     raised_mouth: bool = True
     """Also a pronunciation with the vowel of "out" raised, as Scots and many Canadians say it
-    (`lexicon.raised_mouth`). Measured on the development set and three held-out sets: 6 more
-    of 712 commands understood, one more negative rejected (tried and left out, as they cost
+    (`lexicon.raised_mouth`): a few more commands understood, rejection no worse
+    (docs/performance.md, "How the recogniser is set up"). Tried and left out, as they cost
     more than they gained: the monophthongs of "play" and "go" that Scots, Irish and Northern
-    English speakers use)."""
+    English speakers use."""
 
 
 class _Sampler:

@@ -33,21 +33,18 @@ HEARD = "heard-commands"
 """In the listener's state folder: the commands kept for learning, and their manifest."""
 MANIFEST = "manifest.jsonl"
 KEEP = 200
-"""Commands kept (the newest; about 15 MB at 2.5 s each): enough for every voice in a house,
+"""Commands kept (the newest; their size: docs/performance.md, "Learning in use"): enough for every voice in a house,
 and each adaptation reflects how they sound now."""
 EVERY = adapt.MIN_RECORDINGS
 """Adapt again after this many new commands (a day or two of use; a few seconds' work in the
 background). Often, because a voice the bundled model hears badly gives few clear commands
-until it has adapted once (espeak's Caribbean accent: 18 of 60 kept). Measured against
-every 20: the same on tools/eval-adapt's Scottish and Caribbean voices; on the suite's faster
-Scottish voice, 8 → 11 of 30 commands with every 20 and at least 12 with every 10 (measured
-when adaptation also moved variances and mixture weights)."""
+until it has adapted once; against every 20, every 10 did as well or better for the voices
+tried (docs/performance.md, "Learning in use")."""
 MIN_CONFIDENCE = 0.01
-"""Below this, a command is not kept: PocketSphinx's sentence posterior is about 0.11 for
-commands heard right and 0.005 for ones heard wrong (development set). Without this bar,
-more commands are kept but more of them misheard: tools/eval-adapt's Scottish and Caribbean
-voices reached 35 and 15 of 40 after 60 commands in use, instead of 37 and 20 (measured
-when adaptation also moved variances and mixture weights)."""
+"""Below this, a command is not kept: the bar lies between PocketSphinx's typical sentence
+posterior for commands heard right and for ones heard wrong. Without it, more commands are
+kept but more of them misheard, and the voices learnt are understood less well afterwards
+(docs/performance.md, "Doubt" and "Learning in use")."""
 MAX_ECHO_SHARE = 0.5
 """Above this share of echo in the microphone's energy, the command is mostly music: not kept."""
 NICENESS = 10

@@ -49,8 +49,8 @@ log = logging.getLogger(__name__)
 
 ECHO_SHARE = 0.85
 """An utterance whose microphone energy was more than this share echo (8 dB removed) is the
-speaker hearing itself, not a person. Measured on the dev set (speex, converged): commands
-over music 0.08–0.69, the DJ's voice over music 0.90–0.98."""
+speaker hearing itself, not a person: the cutoff lies between the echo share of commands
+spoken over music and that of the DJ's own voice over music (docs/performance.md, "Echo")."""
 DIALOGUES = ("booth", "external")
 """Who runs a voice session: Booth itself, or an external Hermes dialogue manager."""
 AWAIT_START = 10.0

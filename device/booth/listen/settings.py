@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MIN_INTENT_CONFIDENCE = 0.2
-"""Measured with tools/eval-voice on the development set and three held-out sets (712
-commands, PocketSphinx): carried out as another command 73 → 54, understood 560 → 555 (those
-lost mostly words far from what was said that happened to read as the command). Other
-thresholds, scored from one run's per-command confidences (72 carried out wrongly, 560
-right): 0.15 spared 15 and lost 3; 0.2, 18 and 5; 0.3, 31 and 14."""
-
+"""Below this an intent is not acted on. Chosen so that fewer commands are carried out as
+another command while hardly any that were understood are lost (those lost are mostly words
+far from what was said that happened to read as the command); a lower bar spares fewer
+mistakes, a higher one loses more right commands. The figures, with other thresholds:
+docs/performance.md, "Doubt"."""
 
 @dataclass(frozen=True)
 class ListenSettings:
@@ -35,8 +34,8 @@ class ListenSettings:
     cutoff, at most 0.9)."""
     wake_quick_ear: bool = True
     """micro: a second ear on the microphone played 15 % faster, which hears the wake word in
-    voices the model knows less well (measured: 56 of 93 espeak wake words instead of 31, no
-    false wake added); off halves the wake word's small CPU cost."""
+    voices the model knows less well, without adding false wakes (docs/performance.md, "Wake
+    word"); off halves the wake word's small CPU cost."""
     recognizer: str = "auto"
     """`auto` (Vosk if an English Vosk model is installed, else PocketSphinx), `vosk` or
     `pocketsphinx`."""
@@ -49,8 +48,9 @@ class ListenSettings:
     """PocketSphinx with an empty `acoustic_model`: keep the audio of the latest 200 commands
     understood clearly (on this device only, under the state folder's listen/heard-commands)
     and adapt the recogniser to the voices in them every 10 commands. Off by default: it helps
-    the voices it hears most, but measured here it can also make other voices, or the same
-    ones, heard worse (README: "It can learn your voice as you use it")."""
+    the voices it hears most, but it can also make other voices, or the same ones, heard worse
+    (docs/listening.md, "It can learn your voice as you use it"; the figures:
+    docs/performance.md, "Learning in use")."""
     end_silence: float = 0.5
     """Seconds of silence after the last word that end an utterance."""
     max_utterance: float = 8.0
@@ -64,11 +64,11 @@ class ListenSettings:
     min_intent_confidence: float = MIN_INTENT_CONFIDENCE
     """An intent scored below this (0–1: how closely the words matched a command, times the
     recogniser's mean confidence in each word) is not acted on: Booth says it did not catch
-    that rather than do what it merely guessed. Measured on 712 commands (development and
-    held-out sets): 73 → 54 carried out as another command, 560 → 555 understood. 0: act on
-    every command the words can be read as."""
+    that rather than do what it merely guessed: fewer commands carried out as another command, at
+    the cost of a few understood ones (docs/performance.md, "Doubt"). 0: act on every command
+    the words can be read as."""
     min_confidence: float = 0.0
     """Recognitions scored below this (0–1) are reported as not recognised. PocketSphinx scores
-    the sentence's posterior: median 0.11 for commands heard right, 0.005 for ones heard wrong,
-    0.0002 for speech that is no command; 0.001 turned 6 of 16 wrong intents of the development
-    set into "not recognised", at the cost of 4 of 151 right ones."""
+    the sentence's posterior, which is typically far higher for commands heard right than for
+    ones heard wrong or for speech that is no command, so a small bar turns some wrong intents
+    into "not recognised" at the cost of a few right ones (docs/performance.md, "Doubt")."""

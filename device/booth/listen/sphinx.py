@@ -34,14 +34,13 @@ BACKGROUND_END = 0.1
 """Probability that a background sentence ends after any word (about ten words long)."""
 DECODER_OPTIONS: dict[str, object] = {"topn": 6}
 """PocketSphinx settings other than its defaults. `topn`: Gaussians scored per codebook of the
-semi-continuous model (default 4); 6 recognised 3 more of the 172 development commands and 5
-more of 144 held-out ones (mostly espeak accents far from the US model's speakers), for about a
-fifth more decoding CPU while someone speaks (real-time factor 0.09 → 0.11 on the dev machine).
-(Measured and left at their defaults: lw, fwdflatlw, bestpathlw, wip, silprob, dither, beams,
-pl_window, VTLN warp; `cmn` and `remove_noise` come from the model's feat.params. Also tried:
-decoding copies of the utterance played 0.9×, 1.1× and 1.2× as fast and taking an intent they
-agree on when the first pass has none: 0 to +1 command in 172 and 180, with fewer negatives
-rejected.)"""
+semi-continuous model (default 4); 6 recognises more commands, mostly in accents far from the
+US model's speakers, for a little more decoding CPU while someone speaks. (Tried and left at
+their defaults: lw, fwdflatlw, bestpathlw, wip, silprob, dither, beams, pl_window, VTLN warp;
+`cmn` and `remove_noise` come from the model's feat.params. Also tried and left out: decoding
+copies of the utterance played 0.9×, 1.1× and 1.2× as fast and taking an intent they agree on
+when the first pass has none, which gained next to nothing and rejected fewer non-commands.)
+The figures: docs/performance.md, "How the recogniser is set up"."""
 ALTERNATIVES = 2
 """Runner-up hypotheses a transcript carries (distinct texts from the lattice's N-best list):
 the intent parser takes the first of them that is a command when the best one is not."""
@@ -122,8 +121,8 @@ class PocketSphinxRecognizer:
     def cepstral_mean(self) -> str:
         """The decoder's running cepstral mean (how this microphone and room colour speech,
         learnt from every utterance), comma-separated: handed to a new decoder it starts
-        adapted rather than from the model's generic guess (measured on the development set:
-        a fresh decoder understood 139 of 172 commands, one that had heard others 151)."""
+        adapted rather than from the model's generic guess, and understands more from its
+        first utterance (docs/performance.md, "How the recogniser is set up")."""
         return self._decoder.get_cmn()
 
     @cepstral_mean.setter

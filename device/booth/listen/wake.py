@@ -1,10 +1,10 @@
 """Wake word detection on 16 kHz int16 blocks.
 
 `MicroWakeWordDetector` (default): microWakeWord through `pymicro-wakeword`, models bundled
-(hey_jarvis, okay_nabu, hey_mycroft, alexa), two ears (QUICK_EAR_SPEED), under 1 % of one
-core.
+(hey_jarvis, okay_nabu, hey_mycroft, alexa), two ears (QUICK_EAR_SPEED); the lighter engine.
 `OpenWakeWordDetector`: openWakeWord through `pyopen-wakeword` (its bundled models are licensed
-for non-commercial use only), about 5 % of one core.
+for non-commercial use only); costs several times as much CPU.
+What each costs: docs/performance.md, "Listening" and "Wake word".
 """
 
 from __future__ import annotations
@@ -15,25 +15,19 @@ import numpy as np
 import soxr
 
 MICRO_CUTOFF = 0.9
-"""Highest microWakeWord cutoff Booth uses (on the mean of the model's last five scores):
-hey_jarvis ships with 0.97, at which 7 of the development set's 50 wake words were missed (the
-espeak voice peaks at 0.80–0.97), while speech without the wake word, the DJ's voice and an
-hour of music (singularity and hyperrogue, no echo cancelling) never scored above 0.16.
-For scale, Home Assistant Voice PE's firmware offers hey_jarvis at 0.97 / 0.92 / 0.83
-("slightly" / "moderately" / "very sensitive"), measured there at 0.56 / 0.94 / 1.5 false
-wakes per hour of the Dinner Party Corpus: 0.9 is its moderate setting, a little keener."""
+"""Highest microWakeWord cutoff Booth uses (on the mean of the model's last five scores).
+hey_jarvis ships with a stricter cutoff, at which the wake word said in voices the model knows
+less well is missed, while speech without the wake word, the DJ's voice and music score far
+below 0.9; 0.9 sits near the moderate setting of Home Assistant Voice PE's firmware, a little
+keener. The scores and the missed wake words: docs/performance.md, "Wake word"."""
 QUICK_EAR_SPEED = 1.15
 """The second microWakeWord ear hears the microphone 15 % faster and higher, where voices the
-model was not trained on come closer to those it was: espeak's voices, whose hey jarvis the
-model scored above the cutoff 31 times in 93 (its male voices 3 in 37), were heard 56 times
-with this ear added; Piper's voice 92 of 92 either way. Measured without a false wake on the
-voice sets' 599 clips without the wake word (highest score 0.80 on this ear), 80 minutes of
-espeak and Piper reading licence texts (0.07) and 100 minutes of Debian's game music (0.70).
-It listens at the model's own cutoff (hey_jarvis: 0.97), and costs as much CPU again as the
-first ear (about 0.3 % of a core). Other speeds heard 51 (1.1×), 58 (1.2×, with less margin:
-0.85 on a clip without the wake word), 52 (1.25×) and 44 (1.3×) of the 93. Left out: a
-third ear (at 1.3× 57, at 1.4× 59 of the 93, for another 0.3 % of a core) and a keener cutoff
-on this ear (0.93: 60 of the 93, with a clip without the wake word already at 0.80)."""
+model was not trained on come closer to those it was: it hears the wake word in more of
+espeak's voices (its male voices above all) without adding a false wake, and hears Piper's
+voice as well as one ear does. It listens at the model's own cutoff (hey_jarvis: 0.97), and
+costs as much CPU again as the first ear. 1.15 heard the most of the speeds tried with a clear
+margin against speech without the wake word; a third ear, or a keener cutoff on this one,
+gained little for their cost or margin. The figures: docs/performance.md, "Wake word"."""
 SAMPLE_RATE = 16000
 OPEN_THRESHOLD = 0.5
 """openWakeWord's usual threshold on a single score."""

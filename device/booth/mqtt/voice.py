@@ -1,9 +1,9 @@
 """The DJ's voice in another process: the `dj` role runs Piper; the player asks it over MQTT.
 
-Piper needs 150–370 MB while it speaks; in its own systemd unit it can be memory-limited and
-restarted without touching the music. `RemoteVoice` has `Voice`'s `synthesize`, so the DJ
-does not know the difference; when the `dj` role is down, synthesis fails after a timeout
-and the link is dropped — the music never waits.
+Piper needs a few hundred MB while it speaks (docs/performance.md, "The DJ's voice"); in its
+own systemd unit it can be memory-limited and restarted without touching the music.
+`RemoteVoice` has `Voice`'s `synthesize`, so the DJ does not know the difference; when the `dj`
+role is down, synthesis fails after a timeout and the link is dropped — the music never waits.
 """
 
 from __future__ import annotations
