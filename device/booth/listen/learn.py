@@ -33,8 +33,8 @@ HEARD = "heard-commands"
 """In the listener's state folder: the commands kept for learning, and their manifest."""
 MANIFEST = "manifest.jsonl"
 KEEP = 200
-"""Commands kept (the newest; their size: docs/performance.md, "Learning in use"): enough for every voice in a house,
-and each adaptation reflects how they sound now."""
+"""Commands kept (the newest; their size: docs/performance.md, "Learning in use"): enough
+for every voice in a house, and each adaptation reflects how they sound now."""
 EVERY = adapt.MIN_RECORDINGS
 """Adapt again after this many new commands (a day or two of use; a few seconds' work in the
 background). Often, because a voice the bundled model hears badly gives few clear commands
