@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if not dirs:
         raise SystemExit("booth: no music found: put some in ~/Music or set library.music_dirs")
     report = scan(db, dirs)
-    print(f"library: {report.tracks} tracks from {', '.join(dirs)}", file=sys.stderr)
+    print(f"booth: library: {report.tracks} tracks from {', '.join(dirs)}", file=sys.stderr)
     try:
         player = start_player(config, db, output, voice=not args.no_voice)
     except OutputError as err:
@@ -305,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # the embedded broker's own news: only its problems
+        for chatty in ("amqtt", "transitions"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command in ("run", "serve"):
         from booth.roles.serve import catch_stop_signals
 

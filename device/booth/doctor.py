@@ -9,14 +9,13 @@ Each check returns one or more `Finding`s: ``ok``, ``warn`` (works, but not as i
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -54,23 +53,6 @@ class Finding:
 
 
 # -- audio ----------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """ALSA and JACK print pages of probing noise on stderr while PortAudio starts."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
 
 def _timed(fn: Callable[[], Any], timeout: float = PROBE_TIMEOUT) -> Any:
     """Run a probe that may block in a driver; raise TimeoutError when it takes too long."""
@@ -129,8 +111,7 @@ def _record_level(name: str | None) -> tuple[str, float | None]:
 
     from booth.audio.quiet import open_portaudio
 
-    with _quiet_stderr():
-        pa = open_portaudio()
+    pa = open_portaudio()
     try:
         devices = [pa.get_device_info_by_index(i) for i in range(pa.get_device_count())]
         inputs = [d for d in devices if d.get("maxInputChannels", 0) > 0]
@@ -192,8 +173,7 @@ def _play_silence(spec: str, rate: int) -> None:
 
     from booth.audio.outputs import open_output
 
-    with _quiet_stderr():
-        sink = open_output(spec, rate, buffer_seconds=0.1)
+    sink = open_output(spec, rate, buffer_seconds=0.1)  # quiet: booth.audio.quiet
     try:
         sink.write(np.zeros((rate // 5, 2), np.float32))
     finally:
