@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import stat
 import threading
 import time
 from pathlib import Path
@@ -89,34 +90,46 @@ class FileSink:
 
 
 class SnapcastSink:
-    """Raw 16-bit little-endian stereo PCM into a Snapcast server's FIFO, paced."""
+    """Raw 16-bit little-endian stereo PCM into a Snapcast server's pipe source, paced.
+
+    The FIFO is opened for reading and writing at once, so the open never fails for want of
+    a reader and the reader never sees end of file: snapserver's pipe source (``mode=read``)
+    closes the FIFO at its first end of file and reopens it only now and then, which a writer
+    that opens and closes with the reader would never meet. While nobody reads, the pipe's
+    own buffer fills and further blocks are dropped without waiting, so the music never
+    stalls for a server that is down.
+    """
 
     def __init__(self, path: str | Path, rate: int):
         self.path = Path(path)
         if not self.path.exists():
             os.mkfifo(self.path)
+        elif not stat.S_ISFIFO(self.path.stat().st_mode):
+            raise OutputError(f"{self.path} is not a FIFO: point --output snapcast: at the "
+                              "pipe of snapserver's source (source = pipe://...)")
         self._pace = NullSink(rate)
-        self._fd: int | None = None
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_NONBLOCK)
+        self._reader_keeps_up = True
+        self.dropped_frames = 0
+        """Frames dropped because nobody read the pipe."""
 
     def write(self, block: np.ndarray) -> None:
         if self._fd is None:
-            try:
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:  # no reader yet: Snapcast is not running; drop and retry later
-                self._pace.write(block)
-                return
+            raise OutputError(f"{self.path} is closed")
         pcm = memoryview((np.clip(block, -1, 1) * 32767).astype("<i2").tobytes())
         while pcm:
             try:
                 pcm = pcm[os.write(self._fd, pcm):]
             except BlockingIOError:
-                # The pipe is full: give the reader a moment, then drop rather than stall.
-                if not select.select([], [self._fd], [], 0.2)[1]:
+                # The pipe is full. A reader that kept up gets one block's time to catch up;
+                # with none (snapserver stopped or between reopens), drop at once.
+                wait = len(block) / self._pace.rate if self._reader_keeps_up else 0.0
+                if not select.select([], [self._fd], [], wait)[1]:
+                    self._reader_keeps_up = False
+                    self.dropped_frames += len(pcm) // 4
                     break
-            except BrokenPipeError:
-                os.close(self._fd)
-                self._fd = None
-                break
+            else:
+                self._reader_keeps_up = True
         self._pace.write(block)
 
     def buffered_frames(self) -> int:
@@ -125,6 +138,7 @@ class SnapcastSink:
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
+            self._fd = None
 
 
 class DeviceSink:
