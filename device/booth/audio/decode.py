@@ -1,4 +1,4 @@
-"""Decoding audio files: whole files for analysis, and streams for playback.
+"""Decoding audio files: block by block for analysis, and streams for playback.
 
 libsndfile (through `soundfile`) decodes WAV, FLAC, Ogg Vorbis, Opus and MP3; it also reads
 some Ogg files that ffmpeg rejects. Resampling to the one internal rate is done by soxr.
@@ -8,6 +8,7 @@ that play fine; those go to the debug log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -41,19 +42,50 @@ def _explain(path: Path, err: Exception) -> DecodeError:
     return DecodeError(f"corrupt or truncated audio ({text.split(': ', 1)[-1].strip()})")
 
 
+class FileBlocks:
+    """A whole file decoded block by block, float32 frames × channels at its own rate: one
+    pass over the audio in memory bounded by the block, whatever the file's length.
+
+    Opening reads the header (``rate``, ``channels``, ``frames`` as announced); iterating
+    decodes. Both raise DecodeError, as `read_whole` does, and the file is closed at the end.
+    """
+
+    def __init__(self, path: str | Path, block: int = 65536):
+        self.path = Path(path)
+        self._block = block
+        try:
+            with _decoding(self.path):
+                self._file = soundfile.SoundFile(str(self.path))
+        except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
+            raise _explain(self.path, err) from err
+        self.rate: int = self._file.samplerate
+        self.channels: int = self._file.channels
+        self.frames: int = max(0, self._file.frames)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        decoded = 0
+        try:
+            while True:
+                with _decoding(self.path):
+                    block = self._file.read(self._block, dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    break
+                if not np.isfinite(block).all():
+                    raise DecodeError("corrupt audio (decoded samples are not finite)")
+                decoded += block.shape[0]
+                yield block
+        except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
+            raise _explain(self.path, err) from err
+        finally:
+            self._file.close()
+        if decoded == 0:
+            raise DecodeError("no audio in the file (0 frames decoded)")
+
+
 def read_whole(path: str | Path) -> tuple[np.ndarray, int]:
     """Decode a file to float32 frames × channels at its own rate. Raises DecodeError."""
-    path = Path(path)
-    try:
-        with _decoding(path):
-            data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as err:
-        raise _explain(path, err) from err
-    if data.shape[0] == 0:
-        raise DecodeError("no audio in the file (0 frames decoded)")
-    if not np.isfinite(data).all():
-        raise DecodeError("corrupt audio (decoded samples are not finite)")
-    return data, rate
+    blocks = FileBlocks(path)
+    return np.concatenate(list(blocks)), blocks.rate
 
 
 def to_stereo(block: np.ndarray) -> np.ndarray:

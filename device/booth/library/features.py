@@ -124,16 +124,15 @@ def compute_features(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     if mono.size < N_FFT * 4:
         mono = np.pad(mono, (0, N_FFT * 4 - mono.size))
 
-    power = _power_spectrogram(mono)                     # frames × bins
-    mel = power @ _mel_filterbank().T                    # frames × mels
+    mel, frame_power, power = _spectrogram_summaries(mono)
     log_mel = 10 * np.log10(mel + 1e-10)
-    frame_db = 10 * np.log10(power.sum(axis=1) * 2 / (N_FFT * _window_power()) + 1e-10)
+    frame_db = 10 * np.log10(frame_power * 2 / (N_FFT * _window_power()) + 1e-10)
 
     onset = _onset_envelope(log_mel)
     values = {}
     values.update(_rhythm(onset))
     values.update(_energy(frame_db, onset))
-    values.update(_spectrum(power[::4], mono))
+    values.update(_spectrum(power, mono))
     values.update(_harmony(mono))
     out = np.zeros(FEATURE_DIM, np.float32)
     for name, value in values.items():
@@ -150,13 +149,76 @@ def compute_features(mono: np.ndarray, sample_rate: int) -> np.ndarray:
 # -- framing -----------------------------------------------------------------------------
 
 
-def _excerpts(mono: np.ndarray) -> np.ndarray:
+def excerpt_spans(length: int) -> list[tuple[int, int]]:
+    """(start, stop) of the parts of a ``length``-sample track (at ``RATE``) that are analysed:
+    all of it, or ``EXCERPTS`` evenly spaced excerpts totalling ``MAX_ANALYSED_SECONDS``."""
     limit = int(MAX_ANALYSED_SECONDS * RATE)
-    if mono.size <= limit:
+    if length <= limit:
+        return [(0, length)]
+    size = limit // EXCERPTS
+    starts = np.linspace(0, length - size, EXCERPTS).astype(int)
+    return [(int(s), int(s) + size) for s in starts]
+
+
+def _excerpts(mono: np.ndarray) -> np.ndarray:
+    spans = excerpt_spans(mono.size)
+    if len(spans) == 1:
         return mono
-    length = limit // EXCERPTS
-    starts = np.linspace(0, mono.size - length, EXCERPTS).astype(int)
-    return np.concatenate([mono[s:s + length] for s in starts])
+    return np.concatenate([mono[a:b] for a, b in spans])
+
+
+class ExcerptKeeper:
+    """Keeps, from mono samples at ``RATE`` arriving block by block, only what
+    `compute_features` analyses, so a long track never has to be held whole.
+
+    ``expected`` is the track's length in samples as announced before decoding (an MP3's
+    header can be off by a fraction of a second). Each excerpt is kept with
+    ``MARGIN`` samples either side, so the excerpts of the length actually decoded are cut
+    exactly as from the whole track unless the announcement was off by more than that; then
+    the parts that were kept are used.
+    """
+
+    MARGIN = 3 * RATE
+
+    def __init__(self, expected: int):
+        limit = int(MAX_ANALYSED_SECONDS * RATE)
+        wanted = []
+        if expected <= limit + self.MARGIN:
+            wanted.append((0, limit))  # pages past the track's end are never touched
+        if expected > limit - self.MARGIN:
+            wanted += [(max(0, a - self.MARGIN), b + self.MARGIN)
+                       for a, b in excerpt_spans(max(expected, limit + 1))]
+        self._spans: list[tuple[int, int]] = []
+        for a, b in sorted(wanted):
+            if self._spans and a <= self._spans[-1][1]:
+                self._spans[-1] = (self._spans[-1][0], max(b, self._spans[-1][1]))
+            else:
+                self._spans.append((a, b))
+        self._parts = [np.empty(b - a, np.float32) for a, b in self._spans]
+        self._position = 0
+
+    def add(self, mono: np.ndarray) -> None:
+        """The next samples of the track."""
+        first, last = self._position, self._position + mono.size
+        for (a, b), part in zip(self._spans, self._parts):
+            lo, hi = max(a, first), min(b, last)
+            if lo < hi:
+                part[lo - a:hi - a] = mono[lo - first:hi - first]
+        self._position = last
+
+    def samples(self) -> np.ndarray:
+        """The excerpts of the track as decoded, in order, as `compute_features` would cut
+        them from the whole track. Call once: the kept samples are released."""
+        pieces = []
+        for start, stop in excerpt_spans(self._position):
+            for (a, b), part in zip(self._spans, self._parts):
+                lo, hi = max(a, start), min(b, stop, self._position)
+                if lo < hi:
+                    pieces.append(part[lo - a:hi - a])
+        self._parts = []
+        if len(pieces) == 1:
+            return pieces[0]
+        return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -173,14 +235,24 @@ def _frames(mono: np.ndarray, size: int, hop: int) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(mono, (count, size), (mono.strides[0] * hop, mono.strides[0]))
 
 
-def _power_spectrogram(mono: np.ndarray) -> np.ndarray:
+def _spectrogram_summaries(mono: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mel power: frames × mels, total power per frame, the power spectrum of every 4th
+    frame), computed 512 frames at a time so the whole spectrogram is never held."""
     frames = _frames(mono, N_FFT, HOP)
-    out = np.empty((frames.shape[0], N_FFT // 2 + 1), np.float32)
+    count = frames.shape[0]
+    bank = _mel_filterbank().T
+    mel = np.empty((count, N_MELS), np.float32)
+    total = np.empty(count, np.float32)
+    every_4th = np.empty(((count + 3) // 4, N_FFT // 2 + 1), np.float32)
     window = _window()
-    for start in range(0, frames.shape[0], 2048):  # bounded memory on a Pi
-        block = scipy.fft.rfft(frames[start:start + 2048] * window, axis=1)
-        out[start:start + 2048] = block.real ** 2 + block.imag ** 2
-    return out
+    step = 512  # a multiple of 4, so every block's [::4] continues the whole one
+    for start in range(0, count, step):
+        block = scipy.fft.rfft(frames[start:start + step] * window, axis=1)
+        power = block.real ** 2 + block.imag ** 2
+        mel[start:start + step] = power @ bank
+        total[start:start + step] = power.sum(axis=1)
+        every_4th[start // 4:(start + step) // 4] = power[::4]
+    return mel, total, every_4th
 
 
 @lru_cache(maxsize=1)
@@ -258,25 +330,35 @@ def _energy(frame_db: np.ndarray, onset: np.ndarray) -> dict[str, float]:
 
 
 def _spectrum(power: np.ndarray, mono: np.ndarray) -> dict[str, float]:
-    """Spectral shape from magnitudes (every 4th frame is plenty for averages)."""
+    """Spectral shape from magnitudes (every 4th frame is plenty for averages), 512 frames
+    at a time (bounded memory on a Pi)."""
     freqs = np.fft.rfftfreq(N_FFT, 1 / RATE).astype(np.float32)
     loud = power.sum(axis=1) > power.sum(axis=1).max() * 1e-4
-    power = power[loud] if loud.sum() > 4 else power
-    p = np.sqrt(power)
-    total = p.sum(axis=1) + 1e-12
-    centroid = (p @ freqs) / total
-    spread = np.sqrt(np.maximum(0, (p @ freqs ** 2) / total - centroid ** 2))
-    cumulative = np.cumsum(p, axis=1)
-    rolloff = freqs[np.argmax(cumulative >= 0.85 * total[:, None], axis=1)]
-    log_p = np.log(p[:, 1:] + 1e-12)
-    flatness = np.exp(log_p.mean(axis=1)) / (p[:, 1:].mean(axis=1) + 1e-12)
-    bands = np.array([power[:, freqs < 250].sum(), power[:, (freqs >= 250) & (freqs < 4000)].sum(),
-                      power[:, freqs >= 4000].sum()])
+    rows = np.flatnonzero(loud) if loud.sum() > 4 else np.arange(power.shape[0])
+    shape = {"centroid": [], "spread": [], "rolloff": [], "flatness": []}
+    masks = (freqs < 250, (freqs >= 250) & (freqs < 4000), freqs >= 4000)
+    bands = np.zeros(3)
+    for start in range(0, rows.size, 512):
+        chunk = power[rows[start:start + 512]]
+        p = np.sqrt(chunk)
+        total = p.sum(axis=1) + 1e-12
+        centroid = (p @ freqs) / total
+        shape["centroid"].append(centroid)
+        shape["spread"].append(np.sqrt(np.maximum(0, (p @ freqs ** 2) / total - centroid ** 2)))
+        cumulative = np.cumsum(p, axis=1)
+        shape["rolloff"].append(freqs[np.argmax(cumulative >= 0.85 * total[:, None], axis=1)])
+        log_p = np.log(p[:, 1:] + 1e-12)
+        shape["flatness"].append(np.exp(log_p.mean(axis=1)) / (p[:, 1:].mean(axis=1) + 1e-12))
+        bands += [chunk[:, mask].sum() for mask in masks]
     bands = bands / max(bands.sum(), 1e-12)
-    signs = np.signbit(mono)
-    zcr = float(np.count_nonzero(signs[1:] != signs[:-1]) / max(mono.size - 1, 1))
-    return {"centroid_hz": float(np.mean(centroid)), "spread_hz": float(np.mean(spread)),
-            "rolloff_hz": float(np.mean(rolloff)), "flatness": float(np.mean(flatness)),
+    mean = {name: float(np.mean(np.concatenate(parts))) for name, parts in shape.items()}
+    crossings = 0
+    for start in range(0, mono.size, 1 << 20):
+        signs = np.signbit(mono[start:start + (1 << 20) + 1])
+        crossings += np.count_nonzero(signs[1:] != signs[:-1])
+    zcr = float(crossings / max(mono.size - 1, 1))
+    return {"centroid_hz": mean["centroid"], "spread_hz": mean["spread"],
+            "rolloff_hz": mean["rolloff"], "flatness": mean["flatness"],
             "zero_crossing_rate": zcr, "bass_share": float(bands[0]),
             "mid_share": float(bands[1]), "treble_share": float(bands[2])}
 
@@ -304,10 +386,14 @@ def _harmony(mono: np.ndarray) -> dict[str, float]:
     if mono.size < _CHROMA_FFT:
         mono = np.pad(mono, (0, _CHROMA_FFT - mono.size))
     frames = _frames(mono, _CHROMA_FFT, _CHROMA_FFT)
-    spectrum = np.abs(scipy.fft.rfft(frames * np.hanning(_CHROMA_FFT).astype(np.float32), axis=1))
-    chroma = np.sqrt(spectrum) @ _chroma_map()           # compressed magnitudes
-    chroma /= chroma.sum(axis=1, keepdims=True) + 1e-9
-    profile = chroma.mean(axis=0)
+    window = np.hanning(_CHROMA_FFT).astype(np.float32)
+    profile = np.zeros(12)
+    for start in range(0, frames.shape[0], 256):  # bounded memory on a Pi
+        spectrum = np.abs(scipy.fft.rfft(frames[start:start + 256] * window, axis=1))
+        chroma = np.sqrt(spectrum) @ _chroma_map()           # compressed magnitudes
+        chroma /= chroma.sum(axis=1, keepdims=True) + 1e-9
+        profile += chroma.sum(axis=0)
+    profile /= frames.shape[0]
     profile = profile / max(profile.sum(), 1e-9)
     scores = []
     for template in (_MAJOR, _MINOR):

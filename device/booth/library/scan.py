@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from booth.audio.decode import (AUDIO_EXTENSIONS, UNSUPPORTED_EXTENSIONS, DecodeError,
-                                read_whole)
+from booth.audio.decode import AUDIO_EXTENSIONS, UNSUPPORTED_EXTENSIONS, DecodeError, FileBlocks
 from booth.library import analysis
 from booth.library.db import Database
-from booth.library.features import compute_features
+from booth.library.features import ExcerptKeeper, compute_features
 from booth.library.tags import read_tags
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,11 @@ def find_audio_files(dirs: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def analyse_file(path: str) -> dict[str, Any]:
-    """Everything the database stores about one file. Raises DecodeError."""
+    """Everything the database stores about one file. Raises DecodeError.
+
+    The file is decoded once, block by block: loudness, true peak and cue points are measured
+    as the blocks arrive, and only the excerpts the sound features use are kept, so a
+    worker's memory does not grow with the track's length."""
     p = Path(path)
     stat = p.stat()
     if p.suffix.lower() in UNSUPPORTED_EXTENSIONS:
@@ -66,25 +69,29 @@ def analyse_file(path: str) -> dict[str, Any]:
     if stat.st_size == 0:
         raise DecodeError("empty file")
     tags = read_tags(p)
-    frames, rate = read_whole(p)
-    decoded = frames.shape[0] / rate
+    blocks = FileBlocks(p)
+    rate, channels = blocks.rate, blocks.channels
+    kept = ExcerptKeeper(round(blocks.frames * analysis.ANALYSIS_RATE / rate))
+    meter = analysis.TrackMeter(rate, channels, on_mono=kept.add)
+    for block in blocks:
+        meter.add(block)
+    measured = meter.finish()
+    decoded = measured.duration
     if tags.ends_early:
         raise DecodeError(f"truncated: the Ogg stream stops after {decoded:.1f} s without "
                           "its end-of-stream page")
     if tags.length and decoded < 0.9 * tags.length - 1.0:
         raise DecodeError(f"truncated: decodes {decoded:.1f} s of the {tags.length:.1f} s "
                           "its header announces")
-    mono = analysis.to_mono(frames, rate)
-    measured = analysis.analyse(frames, rate, mono)
     return {
         "path": str(p), "mtime": stat.st_mtime, "size": stat.st_size,
         "title": tags.title, "title_from_tags": int(tags.title_from_tags),
         "artist": tags.artist, "artists": list(tags.artists), "album": tags.album,
         "albumartist": tags.albumartist, "genre": tags.genre, "genres": list(tags.genres),
         "year": tags.year, "track_no": tags.track_no, "disc_no": tags.disc_no,
-        "sample_rate": rate, "channels": frames.shape[1],
+        "sample_rate": rate, "channels": channels,
         **asdict(measured),
-        "features": compute_features(mono, analysis.ANALYSIS_RATE),
+        "features": compute_features(kept.samples(), analysis.ANALYSIS_RATE),
     }
 
 
@@ -138,14 +145,14 @@ def scan(db: Database, dirs: Iterable[str | Path], jobs: int | None = None,
     return report
 
 
-WORKER_MEMORY = 700 * 2**20
-"""Memory set aside per scan worker: a worker decodes a whole file, so a long high-rate track
-needs several hundred MB, and this leaves a margin above that (the peak measured:
-docs/performance.md, "Player and scan")."""
+WORKER_MEMORY = 150 * 2**20
+"""Memory set aside per scan worker: a worker streams its file in blocks and keeps only the
+excerpts the sound features use, so its peak, interpreter included, stays under this
+whatever the track's length (measured: docs/performance.md, "Player and scan")."""
 
 
 def _workers_that_fit() -> int:
-    """Decoders that fit in the memory available now (a 1 GB Pi gets one)."""
+    """Workers that fit in the memory available now (at least one)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             info = dict(line.split(":", 1) for line in f)
