@@ -90,9 +90,10 @@ def test_another_prefix_moves_the_venv_the_units_run(tmp_path) -> None:
     assert "disable --now booth-buttons.service booth-dj.service booth-listen.service" in out
 
 
-@pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto is not installed")
 def test_the_generated_password_opens_the_installed_mosquitto_and_nothing_else_does(
         installed, tmp_path) -> None:
+    if not Path(MOSQUITTO).exists():
+        pytest.fail("mosquitto is missing: tools/test installs it (apt install mosquitto)")
     root, _ = installed
     settings = tomllib.loads((root / "etc/booth/booth.toml").read_text())
     password = settings["mqtt"]["password"]
@@ -131,7 +132,7 @@ def _alsa_setting(path: Path, key: str) -> str:
     """Load an ALSA configuration file with alsa-lib itself and read one string from it."""
     name = ctypes.util.find_library("asound")
     if name is None:
-        pytest.skip("alsa-lib is not installed")
+        pytest.fail("alsa-lib is missing: tools/test installs it (apt install libasound2)")
     lib = ctypes.CDLL(name)
     config, stream, node = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
     assert lib.snd_config_top(ctypes.byref(config)) == 0

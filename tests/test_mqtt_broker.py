@@ -18,7 +18,7 @@ from lab.fakes.player import FakeController
 from booth.mqtt.runner import Connection, MqttRunner
 from booth.roles.player import PlayerService
 from booth.mqtt.topics import SiteTopics
-from lab.mosquitto import HOST, TIMEOUT, Mosquitto, Watcher, free_port, unique_site
+from lab.mosquitto import HOST, MOSQUITTO, TIMEOUT, Mosquitto, Watcher, free_port, unique_site
 
 SHIPPED = Path(__file__).resolve().parents[1] / "systemd" / "mosquitto"
 
@@ -93,8 +93,24 @@ def test_a_configured_broker_is_used_as_it_is_even_when_down() -> None:
     assert listening_addresses(port) == set()
 
 
+def need(program: str, package: str) -> str:
+    """The path of ``program``; fails with the fix when it is missing."""
+    path = shutil.which(program)
+    if path is None:
+        pytest.fail(f"{program} is missing: tools/test installs it (apt install {package})")
+    return path
+
+
+def broker_with(directory: Path, config: str) -> Mosquitto:
+    """A started Mosquitto with a configuration of its own; fails with the fix if missing."""
+    if not Path(MOSQUITTO).exists():
+        pytest.fail("mosquitto is missing: tools/test installs it (apt install mosquitto)")
+    return Mosquitto(directory, config=config).start()
+
+
 def shipped_config(tmp_path: Path) -> str:
     """booth.conf with its port and paths pointed into ``tmp_path``, plus a password file."""
+    need("mosquitto_passwd", "mosquitto")
     passwd = tmp_path / "booth.passwd"
     subprocess.run(["mosquitto_passwd", "-c", "-b", str(passwd), "booth", "s3cret"], check=True,
                    capture_output=True)
@@ -106,9 +122,8 @@ def shipped_config(tmp_path: Path) -> str:
             .replace("/etc/mosquitto/booth.acl", str(tmp_path / "booth.acl")))
 
 
-@pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="needs mosquitto_passwd")
 def test_the_shipped_mosquitto_config_wants_a_password_and_booth_logs_in_with_one(tmp_path: Path) -> None:
-    broker = Mosquitto(tmp_path / "broker", config=shipped_config(tmp_path)).start()
+    broker = broker_with(tmp_path / "broker", shipped_config(tmp_path))
     try:
         assert connack(broker.port).is_failure
         assert connack(broker.port, username="booth", password="wrong").is_failure
@@ -124,8 +139,10 @@ def test_the_shipped_mosquitto_config_wants_a_password_and_booth_logs_in_with_on
 
 def make_certificates(directory: Path) -> dict[str, Path]:
     """A CA and a broker certificate for 127.0.0.1, as the README makes them."""
+    program = need("openssl", "openssl")
+
     def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+        subprocess.run([program, *args], cwd=directory, check=True, capture_output=True)
 
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
     openssl("req", "-x509", "-new", "-nodes", *ec, "-keyout", "ca.key", "-out", "ca.crt",
@@ -139,7 +156,6 @@ def make_certificates(directory: Path) -> dict[str, Path]:
     return {key: directory / name for key, name in names.items()}
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 def test_booth_connects_over_tls_to_the_shipped_lan_listener(tmp_path: Path) -> None:
     certs = make_certificates(tmp_path)
     lan = (SHIPPED / "booth-lan.conf.example").read_text()
@@ -148,7 +164,7 @@ def test_booth_connects_over_tls_to_the_shipped_lan_listener(tmp_path: Path) -> 
            .replace("/etc/mosquitto/certs/booth-ca.crt", str(certs["ca"]))
            .replace("/etc/mosquitto/certs/booth-broker.crt", str(certs["broker"]))
            .replace("/etc/mosquitto/certs/booth-broker.key", str(certs["broker_key"])))
-    broker = Mosquitto(tmp_path / "broker", config=lan).start()
+    broker = broker_with(tmp_path / "broker", lan)
     try:
         without_ca = MqttConfig(port=broker.port, site=unique_site(), tls=True)
         stranger = MqttRunner(Connection.from_config(without_ca), client_id="no-ca",
