@@ -40,7 +40,7 @@ def test_the_mixtape_reports_each_link_with_its_text_and_a_voice_stem(voiced_mix
     assert len(links) >= 2
     voice, rate = soundfile.read(voiced_mixtape.stems / "voice.wav", dtype="float32")
     for link in links:
-        assert link["text"].strip() and link["duck_db"] == -12.0
+        assert link["text"].strip()
         span = voice[int(link["start"] * rate):int(link["end"] * rate)]
         assert rms_db(span) > -40, link
     quiet = voice[int((links[0]["end"] + 1) * rate):int((links[1]["start"] - 1) * rate)]
@@ -74,15 +74,43 @@ def test_the_music_ducks_under_each_link_by_the_configured_depth(voiced_mixtape,
     for link in segments(voiced_mixtape.report, "voice"):
         lo, hi = int((link["start"] + 0.1) * rate), int(link["end"] * rate)
         depth = rms_db(ducked[lo:hi]) - rms_db(plain[lo:hi])
-        assert depth == pytest.approx(-12.0, abs=2.0), link["text"]
+        assert depth == pytest.approx(Config().audio.duck_db, abs=2.0), link["text"]
+        assert link["duck_db"] == Config().audio.duck_db  # the report says how deep
     after = segments(voiced_mixtape.report, "voice")[0]["end"] + 2.0  # released again
     lo = int(after * rate)
     assert rms_db(ducked[lo:lo + rate]) == pytest.approx(rms_db(plain[lo:lo + rate]), abs=0.5)
 
 
-def test_links_fit_the_intro_or_outro_they_are_spoken_over(voiced_mixtape):
-    for link in segments(voiced_mixtape.report, "voice"):
-        assert link["end"] - link["start"] <= 12.0  # about 10 s at most, Piper's pace varies
+PACE = 1.0
+"""Seconds a link may run over its slot: Piper speaks a little slower or faster than the
+writer's estimate."""
+
+
+def misplaced_links(report_segments, db) -> list:
+    """Links that last longer than a link may, or run on into the song they introduce (past
+    its intro, or past the crossfade when they are spoken over the outgoing outro); the
+    session's opening greets at once instead, over the first seconds of the first track."""
+    report = {"segments": report_segments}
+    tracks = segments(report, "track")
+    wrong = []
+    for link in segments(report, "voice"):
+        track = introduced_by(report, link)
+        i = tracks.index(track)
+        incoming = db.track(track["id"])
+        post = track["start"] + incoming.intro_end - incoming.cue_in  # the song proper starts
+        crossfaded = tracks[i - 1]["end"] if i else track["start"]
+        too_long = link["end"] - link["start"] > 10.0 + PACE
+        if i == 0:
+            late = link["start"] > track["start"] + 3.0
+        else:
+            late = link["end"] > max(post, crossfaded) + PACE
+        if too_long or late:
+            wrong.append((link, {"post": post, "crossfaded": crossfaded}))
+    return wrong
+
+
+def test_links_are_spoken_over_intros_and_outros_not_over_the_songs(voiced_mixtape, library):
+    assert misplaced_links(voiced_mixtape.report["segments"], library.open()) == []
 
 
 def _session(library, joe, minutes: float, talk: str):
@@ -113,6 +141,10 @@ def test_no_line_repeats_over_a_two_hour_session(two_hours):
     assert len(set(links)) == len(links)
     assert len(set(sentences)) == len(sentences), [s for s in sentences
                                                    if sentences.count(s) > 1]
+
+
+def test_over_two_hours_every_link_is_spoken_over_an_intro_or_outro(two_hours, library):
+    assert misplaced_links(two_hours.report(), library.open()) == []
 
 
 def test_a_two_hour_session_has_the_links_its_talk_setting_promises(two_hours):

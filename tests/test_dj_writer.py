@@ -189,7 +189,6 @@ def test_every_link_fits_its_time_budget(session):
     for s in spoken(session):
         assert count_words(s.link.text) / WORDS_PER_SECOND <= s.budget + 1e-9, s.link.text
         assert spoken_seconds(s.link.text, WORDS_PER_SECOND) <= s.budget, s.link.text
-        assert s.link.seconds <= 10.0
 
 
 def test_no_sentence_is_said_twice_in_a_session(session):

@@ -363,7 +363,10 @@ def test_home_assistant_gets_one_device_with_every_control() -> None:
 
 def test_home_assistant_coming_online_gets_the_discovery_again() -> None:
     r = rig()
-    assert all(m.retain for m in r.send(HA_STATUS, "online")) and r.send(HA_STATUS, "online")
+    discovery = {m.topic: m for m in r.handler.startup() if m.topic.startswith("homeassistant/")}
+    again = [m for m in r.send(HA_STATUS, "online") if m.topic.startswith("homeassistant/")]
+    assert {m.topic: m for m in again} == discovery and len(again) == len(discovery)
+    assert all(m.retain for m in again)
     assert r.send(HA_STATUS, "offline") == []
 
 

@@ -92,8 +92,9 @@ def test_a_file_output_writes_flac(tmp_path):
     sink = open_output(f"file:{tmp_path / 'out.flac'}", RATE)
     sink.write(tone(1.0))
     sink.close()
-    data, rate = soundfile.read(tmp_path / "out.flac")
+    data, rate = soundfile.read(tmp_path / "out.flac", dtype="float32")
     assert rate == RATE and data.shape == (RATE, 2)
+    np.testing.assert_allclose(data, tone(1.0), atol=1 / 16384)  # the tone, as written
 
 
 def test_the_null_output_keeps_real_time_pace():

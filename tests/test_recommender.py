@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import shutil
@@ -137,17 +138,17 @@ def test_a_learned_dislike_survives_a_restart(db):
 # -- house rules --------------------------------------------------------------------------------
 
 
-def test_no_track_repeats_within_the_window(db):
+def test_no_track_comes_back_before_sixty_percent_of_the_library_has_played(db):
     clock = Clock()
     rec = open_recommender(db, clock)
-    window = rec.window_size()
     picks = play(rec, clock, 120)
-    last_seen = {}
+    last_seen, gaps = {}, []
     for i, pick in enumerate(picks):
         if pick.track.id in last_seen:
-            assert i - last_seen[pick.track.id] > window
+            gaps.append(i - last_seen[pick.track.id])
         last_seen[pick.track.id] = i
-    assert window == math.ceil(0.6 * len(db.tracks(30.0)))
+    assert gaps, "no track came back at all"
+    assert min(gaps) > math.ceil(0.6 * len(db.tracks(30.0)))
 
 
 def test_no_artist_twice_in_a_row_unless_asked(db):
@@ -366,15 +367,15 @@ def test_real_music_gets_features_and_picks(tmp_path, monkeypatch):
         data, rate = soundfile.read(path, dtype="float32", always_2d=True)
         mono = soxr.resample(data.mean(axis=1), rate, 22050).astype(np.float32)
         vector = compute_features(mono, 22050)
-        tempo, energy = tempo_and_energy(vector)
-        assert 50 <= tempo <= 220 and 0 <= energy <= 1
+        tempo, _ = tempo_and_energy(vector)
+        assert tempo > 0, f"no beat found in {path.name}"
         vectors.append(vector)
         db.upsert_track({"path": str(path), "mtime": 0.0, "size": 1, "title": path.stem,
                          "artist": None, "duration": mono.size / 22050, "sample_rate": rate,
                          "channels": data.shape[1], "lufs": -16.0, "true_peak": -1.0,
                          "cue_in": 0.0, "cue_out": 1.0, "intro_end": 0.0, "outro_start": 1.0,
                          "features": vector})
-    assert not np.allclose(vectors[0], vectors[2])
+    assert not any(np.allclose(a, b) for a, b in itertools.combinations(vectors, 2))
     rec = open_recommender(db)
     picks = [rec.next() for _ in range(3)]
     assert sorted(p.track.id for p in picks) == [1, 2, 3]

@@ -5,22 +5,16 @@ from __future__ import annotations
 import io
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
-from lab.fakes.voice import SlowVoice, ToneVoice
+from lab.fakes.voice import ToneVoice
 
 from booth.dj.voice import Voice, VoiceError, WavError, default_voice_path, read_wav
 
 LINK = "That was Ocean by Maxstack, and before that a little something from the hyperrogue soundtrack."
-
-
-@pytest.fixture(scope="session")
-def joe() -> Voice:
-    return Voice.load(sample_rate=48000)
 
 
 def rms(audio: np.ndarray) -> float:
@@ -120,18 +114,3 @@ def test_a_mono_16_bit_wav_reads_as_one_float_channel() -> None:
 def test_garbage_bytes_are_not_a_wav(garbage: bytes) -> None:
     with pytest.raises(WavError, match=f"not a WAV payload \\({len(garbage)} bytes"):
         read_wav(garbage)
-
-
-def test_a_slow_voice_waits_before_its_first_audio() -> None:
-    slow = SlowVoice(ToneVoice(), delay=0.2)
-    start = time.monotonic()
-    first = next(slow.stream("One two three. Four."))
-    assert time.monotonic() - start >= 0.2
-    assert len(first) == 48000 and slow.calls == 1
-
-
-def test_a_failing_slow_voice_raises_its_error() -> None:
-    slow = SlowVoice(delay=0.0, error=VoiceError("voice gone"))
-    with pytest.raises(VoiceError, match="voice gone"):
-        slow.synthesize("hello")
-    assert slow.started.is_set()
