@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 CORE = ("library", "audio", "station", "recommender", "dj", "intents", "listen")
 """The core: it knows nothing of how it is reached."""
-FRONTENDS = ("mqtt", "roles", "cli", "doctor", "models")
+FRONTENDS = ("mqtt", "mpd", "roles", "cli", "doctor", "models")
 """How the core is reached (protocols, services, commands)."""
 
 

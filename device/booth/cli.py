@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from booth.roles.serve import serve
     from booth.station.mixtape import render_mixtape
 
-    config = apply_mqtt_flags(args, config)
+    config = apply_mpd_flag(args, apply_mqtt_flags(args, config))
     output = args.output or config.audio.output
     db = open_db(config)
     dirs = default_music_dirs(config)
@@ -159,6 +159,13 @@ def apply_mqtt_flags(args: argparse.Namespace, config: Config) -> Config:
     return replace(config, mqtt=mqtt)
 
 
+def apply_mpd_flag(args: argparse.Namespace, config: Config) -> Config:
+    """--mpd HOST:PORT|off overrides mpd.bind."""
+    if getattr(args, "mpd", None):
+        return replace(config, mpd=replace(config.mpd, bind=args.mpd))
+    return config
+
+
 # -- serve --------------------------------------------------------------------------------
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
@@ -168,7 +175,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from booth.roles.base import RoleOptions
     from booth.roles.serve import serve
 
-    config = apply_mqtt_flags(args, config)
+    config = apply_mpd_flag(args, apply_mqtt_flags(args, config))
     options = RoleOptions(output=args.output, voice=args.voice, input=args.input)
     try:
         role = create_role(args.role, config, options)
@@ -267,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", metavar="SPEC", default=None,
                    help="microphone: device[:NAME] | none")
     p.add_argument("--no-voice", action="store_true", help="no DJ voice (saves memory)")
+    p.add_argument("--mpd", metavar="HOST:PORT", help="serve MPD here, or off (default: "
+                   "mpd.bind, 127.0.0.1:6600)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", parents=[common, mqtt_opts],
@@ -278,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: remote)")
     p.add_argument("--input", metavar="SPEC", default=None,
                    help="listen: microphone device[:NAME]")
+    p.add_argument("--mpd", metavar="HOST:PORT", help="player: serve MPD here, or off "
+                   "(default: mpd.bind)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("say", parents=[common, mqtt_opts],

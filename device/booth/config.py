@@ -122,6 +122,16 @@ class MqttConfig:
 
 
 @dataclass(frozen=True)
+class MpdConfig:
+    """The MPD protocol server of the player role (Home Assistant, mpc, ncmpcpp, Cantata)."""
+
+    bind: str = "127.0.0.1:6600"
+    """`HOST:PORT` to serve MPD on, or `off`; an address reachable from the network needs `mpd.password`."""
+    password: str = ""
+    """What MPD clients must send (`password`) before any other command; empty: none asked."""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything Booth is configured with."""
 
@@ -133,6 +143,7 @@ class Config:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
     listen: ListenSettings = field(default_factory=ListenSettings)
+    mpd: MpdConfig = field(default_factory=MpdConfig)
 
     def db_path(self) -> Path:
         """The database file, in the state directory unless configured."""

@@ -200,6 +200,8 @@ class PlayerRole:
     service: PlayerService
     broker: Any | None
     vocabulary: VocabularyKeeper | None = None
+    mpd: Any | None = None
+    """The MPD server (None: off, or its address was taken)."""
     name = "player"
     loops = ("player", "audio")
     """The service's loop and the audio loop (the player's render thread)."""
@@ -216,6 +218,8 @@ class PlayerRole:
         self.speaker.player.heartbeat = lambda: beat("audio")
 
     def stop(self) -> None:
+        if self.mpd is not None:
+            self.mpd.stop()
         if self.vocabulary is not None:
             self.vocabulary.stop()
         self.service.stop()
@@ -236,6 +240,7 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
     from booth.station.player import Player  # noqa: PLC0415
     from booth.station.speaker import Speaker  # noqa: PLC0415
 
+    mpd_address = mpd_bind(config)  # a refusal comes before anything starts
     picker = make_picker(config, db)
     sink = open_output(output, config.audio.sample_rate, config.audio.buffer_seconds)
     if config.listen.reference == "socket":
@@ -258,7 +263,47 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
     speaker.start()
     service.start()
     keeper.start()
-    return PlayerRole(speaker, service, broker, keeper)
+    mpd = start_mpd(config, db, speaker, mpd_address)
+    return PlayerRole(speaker, service, broker, keeper, mpd)
+
+
+def mpd_bind(config: Config) -> tuple[str, int] | None:
+    """Where to serve MPD (None: off); an unsafe setting stops Booth with the fix."""
+    from booth.mpd.server import MpdRefused, parse_bind  # noqa: PLC0415
+
+    try:
+        return parse_bind(config.mpd.bind, config.mpd.password)
+    except MpdRefused as err:
+        raise SystemExit(f"booth: {err}") from err
+
+
+def start_mpd(config: Config, db: Database, speaker, address: tuple[str, int] | None):
+    """The MPD server on its own thread; None when off or when its address is taken (the
+    music plays on without it)."""
+    from booth.library.folders import default_music_dirs  # noqa: PLC0415
+    from booth.library.scan import scan  # noqa: PLC0415
+    from booth.mpd.server import MpdServer  # noqa: PLC0415
+
+    if address is None:
+        return None
+
+    def rescan() -> None:
+        library = Database(db.path)  # the scan's own connection, on the scan's thread
+        try:
+            scan(library, default_music_dirs(config), progress=False)
+        finally:
+            library.close()
+
+    server = MpdServer(speaker, db.path, *address, password=config.mpd.password,
+                       rescan=rescan)
+    try:
+        server.start()
+    except OSError as err:
+        log.warning("MPD server not started: %s:%d is taken (%s); playing on without it",
+                    *address, err.strerror or err)
+        return None
+    log.info("MPD server on %s:%d", server.host, server.port)
+    return server
 
 
 

@@ -79,3 +79,7 @@ class Controller(Protocol):
 
     def add_listener(self, listener: PlayerListener) -> None:
         """Announce state changes and events to ``listener`` from now on."""
+
+    def upcoming(self) -> list[dict[str, Any]]:
+        """The tracks known to play after the current one, in order, each as in the state's
+        ``track`` (the MPD frontend's queue). Cheap and thread-safe."""

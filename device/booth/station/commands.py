@@ -274,6 +274,27 @@ class ForgetHistory(Command):
     action: ClassVar[str] = "forget_history"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Enqueue(Command):
+    """Play a track next: after the current one and after those enqueued before it, ahead of
+    the DJ's own picks. In-process only (the MPD frontend's ``add``): not in :data:`COMMANDS`."""
+
+    action: ClassVar[str] = "enqueue"
+    track_id: int
+    """The library's id of the track."""
+
+    def __post_init__(self) -> None:
+        if self.track_id < 1:
+            raise CommandError(f"track_id must be a track's id (1 or more), not {self.track_id}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClearQueue(Command):
+    """Forget the enqueued tracks not yet heard. In-process only, like :class:`Enqueue`."""
+
+    action: ClassVar[str] = "clear_queue"
+
+
 COMMANDS: dict[str, type[Command]] = {
     cls.action: cls
     for cls in (

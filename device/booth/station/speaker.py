@@ -133,6 +133,11 @@ class Speaker:
         self._changed()
         return reply
 
+    def upcoming(self) -> list[dict[str, Any]]:
+        """The tracks known to play after the current one, in order (as in the state's
+        ``track``): those already lined up, then the rest of the play-next queue."""
+        return [_public(track) for track in self.station.upcoming()]
+
     def say(self, text: str, on_done: Callable[[], None]) -> None:
         if self.dj is None:
             log.warning("no voice loaded; cannot say %r", text)
@@ -308,6 +313,15 @@ class Speaker:
 
     def _on_listen(self, _: c.Listen) -> None:
         self.listening(True)  # push-to-talk: the listener starts; the music steps back
+
+    def _on_enqueue(self, command: c.Enqueue) -> None:
+        track = self.db.track(command.track_id)
+        if track is None:
+            raise c.CommandError(f"no track with id {command.track_id} in the library")
+        self.station.enqueue(track)
+
+    def _on_clear_queue(self, _: c.ClearQueue) -> None:
+        self.station.clear_queue()
 
     def _on_forget_history(self, _: c.ForgetHistory) -> Reply:
         self.db.forget_history()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -28,6 +29,8 @@ MIN_LINK = 2.5
 """Seconds of intro a link needs; with less left, a late link is dropped."""
 LATE_OPENING = 3.0
 """A session's opening link may start this late into the first track."""
+ASKED_FOR = "you asked for it"
+"""The reason given for a track from the play-next queue (reason kind ``request``)."""
 
 
 class LinkJob(Protocol):
@@ -52,6 +55,8 @@ class Placed:
     deck: Deck
     started: bool = False
     outcome: str = ""
+    queued: bool = False
+    """Taken from the play-next queue (put back there if cancelled before it is heard)."""
 
     @property
     def track(self) -> Track:
@@ -97,6 +102,8 @@ class Station:
         self.segments: list[Segment] = []
         self.listeners: list[Listener] = []
         self.requests: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.up_next: deque[Track] = deque()
+        """Tracks asked for one by one: they play next, in order, before the picker's."""
         self.end_frame: int | None = None
         self._end_fade = 0
         self.stopped = False
@@ -136,6 +143,28 @@ class Station:
             self.mixer.add_voice(VoiceClip(samples, start, text, on_done))
             self._log_voice(text, start, samples.shape[0])
         self.submit(place)
+
+    def enqueue(self, track: Track) -> None:
+        """Play ``track`` after what plays now and after the tracks enqueued before it,
+        ahead of anything the picker had planned."""
+        def add() -> None:
+            self.up_next.append(track)
+            self._cancel_upcoming(self.mixer.position)  # re-plan: the queue comes first
+        self.submit(add)
+
+    def clear_queue(self) -> None:
+        """Forget the tracks enqueued and not yet heard."""
+        def clear() -> None:
+            self._cancel_upcoming(self.mixer.position)
+            self.up_next.clear()
+        self.submit(clear)
+
+    def upcoming(self) -> list[Track]:
+        """What plays after the current track, as far as it is known: the tracks placed but
+        not yet heard, then the rest of the play-next queue. Any thread."""
+        heard = self.mixer.position
+        placed = [p.track for p in list(self.placed) if p.deck.start > heard]
+        return placed + list(self.up_next)
 
     def finish_at(self, seconds: float, fade: float = 5.0) -> None:
         """End the session at ``seconds`` on the timeline, the last track fading out."""
@@ -204,8 +233,7 @@ class Station:
             return
         for _ in range(5):  # a few unreadable files in a row are skipped, not fatal
             previous = last.track if last else None
-            pick = self.picker.next(previous)
-            placed = self._place(pick, last)
+            placed = self._place_next(self._next_pick(previous), last)
             if placed:
                 break
         else:
@@ -217,6 +245,18 @@ class Station:
         self.placed.append(placed)
         self._log_track(placed)
         self._maybe_link(placed, last)
+
+    def _next_pick(self, previous: Track | None) -> Pick:
+        """The play-next queue's first track, else the picker's choice."""
+        if self.up_next:
+            return Pick(self.up_next.popleft(), ASKED_FOR, "request")
+        return self.picker.next(previous)
+
+    def _place_next(self, pick: Pick, last: Placed | None) -> Placed | None:
+        placed = self._place(pick, last)
+        if placed is not None and pick.reason == ASKED_FOR and pick.reason_kind == "request":
+            placed.queued = True
+        return placed
 
     def _gapless(self, a: Track, b: Track) -> bool:
         return (a.album is not None and a.album == b.album and a.track_no is not None
@@ -262,9 +302,11 @@ class Station:
 
     def _cancel_upcoming(self, after: int) -> None:
         """Forget tracks (and their links) placed to start after ``after``: not yet heard."""
-        for p in [p for p in self.placed if p.deck.start > after]:
+        cancelled = [p for p in self.placed if p.deck.start > after]
+        for p in cancelled:
             p.deck.end = p.deck.start
             p.outcome = "cancelled"
+        self.up_next.extendleft(reversed([p.track for p in cancelled if p.queued]))
         self.placed = [p for p in self.placed if p.outcome != "cancelled"]
         self.links = [lk for lk in self.links if lk.incoming.outcome != "cancelled"]
 
@@ -284,7 +326,7 @@ class Station:
                 self._emit("skipped", {"track": current.track, "position": position})
         self.mixer.resume()
         pick = choose(current.track if current else None)
-        placed = self._place(pick, None) if pick else None
+        placed = self._place_next(pick, None) if pick else None
         if placed:
             placed.deck.start = pos + fade // 2
             placed.deck.end += fade // 2
@@ -294,7 +336,7 @@ class Station:
             self._maybe_link(placed, None)
 
     def _skip(self) -> None:
-        self._jump(self.picker.next)
+        self._jump(self._next_pick)
 
     def previous(self) -> None:
         """Go back to the track heard before this one (or restart this one)."""
