@@ -97,9 +97,9 @@ def _cues(fine: np.ndarray, coarse: np.ndarray, duration: float) -> tuple[float,
 
 
 class TrackMeter:
-    """Measures a track from its frames × channels, added block by block as they are decoded,
-    in memory that does not grow with the track (only the per-window level arrays do: a few
-    hundred kB for an hour).
+    """Measures a track from its frames × channels, added block by block as they are decoded.
+    What it holds is a block or two, the per-window levels and libebur128's list of 100 ms
+    gating blocks: only those last two grow with the track's length.
 
     Loudness is libebur128's integrated loudness; the true peak is 4× oversampled next to the
     samples within 3 dB of the sample peak so far; cue points come from the RMS level of a
