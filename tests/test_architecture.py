@@ -103,11 +103,10 @@ def test_the_product_package_ships_no_evaluation_benchmark_or_fake():
     assert [p for p in shipped if banned.search(p.name)] == []
 
 
-MACHINE_PATHS = re.compile("|".join((
-    r"/work/", r"/home/\w", r"/root/", r"\.\./" + "shared", r"shared/" + "data",
-    r"/Users/\w", r"~/" + "work",
-)))
-"""Paths of a development machine (the last four built so this file does not match itself)."""
+MACHINE_PATHS = re.compile("|".join("/" + stem for stem in (
+    "work/", r"home/\w", "root/", r"Users/\w", r"\.\./shared", "shared/data")))
+"""Paths of a development machine (each built with its slash, so this file does not match
+itself)."""
 
 
 def _project_files(*folders: str) -> list[Path]:
