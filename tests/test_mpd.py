@@ -375,3 +375,141 @@ def test_with_a_password_nothing_but_the_password_is_obeyed_before_it(library_co
         assert python.status()["state"] in ("play", "pause", "stop")
     finally:
         running.role.stop()
+
+
+# -- side by side with Debian's mpd -----------------------------------------------------------------
+
+@dataclass
+class ReferenceMpd:
+    """Debian's `mpd` with a private configuration on a free loopback port."""
+
+    port: int
+    process: subprocess.Popen
+
+
+def reference_config(root: Path, music: Path, port: int) -> str:
+    """A private mpd: its own database and log, a null output with a software mixer (without
+    a mixer `status` has no volume), loopback only, no Zeroconf."""
+    return "\n".join([
+        f'music_directory "{music}"', f'db_file "{root / "database"}"',
+        f'log_file "{root / "log"}"', f'playlist_directory "{root}"', f'bind_to_address "{HOST}"', f'port "{port}"',
+        'zeroconf_enabled "no"', 'auto_update "no"',
+        'audio_output {', '  type "null"', '  name "null"', '  mixer_type "software"', '}', ""])
+
+
+@pytest.fixture(scope="module")
+def reference_mpd(tmp_path_factory, music_dirs) -> Iterator[ReferenceMpd]:
+    """Debian's mpd serving the same Debian music as the Booth under test (one folder of
+    symbolic links to the music folders)."""
+    binary = shutil.which("mpd") or "/usr/bin/mpd"
+    if not Path(binary).exists():
+        pytest.fail("mpd is missing: tools/test installs it (apt install mpd)")
+    root = tmp_path_factory.mktemp("reference-mpd")
+    music = root / "music"
+    music.mkdir()
+    for folder in music_dirs:
+        (music / Path(folder).parent.name).symlink_to(folder)
+    port = free_port()
+    (root / "mpd.conf").write_text(reference_config(root, music, port))
+    process = subprocess.Popen([binary, "--no-daemon", str(root / "mpd.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, WAIT, f"Debian's mpd on port {port}")
+        mpc(port, "update", "--wait")
+        yield ReferenceMpd(port, process)
+    finally:
+        process.terminate()
+        process.wait(WAIT)
+
+
+def ask(port: int, line: str) -> list[tuple[str, str]] | str:
+    """One command on a fresh connection: its ``key: value`` pairs, or the ACK line."""
+    with socket.create_connection((HOST, port), timeout=WAIT) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"OK MPD 0.23")
+        sock.sendall(line.encode() + b"\n")
+        pairs = []
+        while True:
+            said = reader.readline().decode().rstrip("\n")
+            if said == "OK":
+                return pairs
+            if said.startswith("ACK"):
+                return said
+            key, _, value = said.partition(": ")
+            pairs.append((key, value))
+
+
+TEXT = {"file", "directory", "Title", "Artist", "Album", "AlbumArtist", "Genre", "Date",
+        "outputname", "plugin", "partition", "command", "tagtype", "replay_gain_mode",
+        "Last-Modified", "Format", "audio"}
+"""Fields that are words, whatever they look like ("Date: 2012" or "Date: 2012-12-15")."""
+
+
+def kind(key: str, value: str) -> str:
+    """What a field's value is: text, integer, decimal or a pair like ``time: 12:327``."""
+    import re
+
+    if key in TEXT:
+        return "text"
+    for name, pattern in (("integer", r"-?\d+"), ("decimal", r"-?\d+\.\d+"),
+                          ("pair", r"\d+:\d+")):
+        if re.fullmatch(pattern, value):
+            return name
+    return "text"
+
+
+def fields(answer) -> dict[str, set[str]] | str:
+    """Each field's kinds of value (or the ACK line itself)."""
+    if isinstance(answer, str):
+        return answer
+    found: dict[str, set[str]] = {}
+    for key, value in answer:
+        found.setdefault(key, set()).add(kind(key, value))
+    return found
+
+
+def test_booth_and_debians_mpd_answer_the_same_commands_with_the_same_fields(booth,
+                                                                            reference_mpd):
+    nebula = {}
+    for port in (booth.port, reference_mpd.port):
+        python = client(port)
+        nebula[port] = python.find("title", "Nebula")[0]["file"]
+        second = python.find("title", "Coherence")[0]["file"]
+        python.add(nebula[port])
+        python.add(second)
+        python.setvol(40)
+    mpc(reference_mpd.port, "play")
+    mpc(booth.port, "next")  # Booth plays Nebula now, Coherence after
+    for port in (booth.port, reference_mpd.port):
+        wait_until(lambda p=port: client(p).currentsong().get("title") == "Nebula", WAIT,
+                   "Nebula to play")
+    same = ["status", "currentsong", "stats", "find title Nebula", "search title nebula",
+            "lsinfo", "listall", "list artist", "list album", "outputs", "getvol",
+            "tagtypes", "replay_gain_status", "ping", "foo", "setvol", "setvol abc",
+            "setvol 300", "status x", "add", "find", "find title", "idle foo",
+            "password x", "albumart", "readpicture"]
+    for command in same:
+        theirs = fields(ask(reference_mpd.port, command))
+        ours = fields(ask(booth.port, command))
+        assert ours == theirs, command
+    for command in (f'lsinfo "{nebula[booth.port]}"', f'albumart "{nebula[booth.port]}" 0',
+                    f'readpicture "{nebula[booth.port]}" 0'):
+        theirs = fields(ask(reference_mpd.port, command.replace(nebula[booth.port],
+                                                               nebula[reference_mpd.port])))
+        assert fields(ask(booth.port, command)) == theirs, command
+    playlist = fields(ask(booth.port, "playlistinfo"))
+    assert playlist == fields(ask(reference_mpd.port, "playlistinfo"))
+
+
+def test_every_command_booth_knows_is_one_debians_mpd_knows(booth, reference_mpd):
+    theirs = {value for _, value in ask(reference_mpd.port, "commands")}
+    ours = {value for _, value in ask(booth.port, "commands")}
+    assert ours <= theirs, ours - theirs

@@ -9,9 +9,9 @@ from booth.mpd.context import Context, Session
 from booth.mpd.format import Pairs
 from booth.mpd.protocol import ERROR_PASSWORD, Ack
 
-SERVER_COMMANDS = ("idle", "noidle", "command_list_begin", "command_list_ok_begin",
-                   "command_list_end")
-"""Handled by the server itself, listed by ``commands`` all the same."""
+SERVER_COMMANDS = ("idle",)
+"""Handled by the server itself and listed by ``commands`` all the same (MPD leaves
+``noidle`` and the command-list words out)."""
 
 
 @command("ping", public=True)
