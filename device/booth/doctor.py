@@ -187,7 +187,7 @@ def check_broker(config: Config) -> list[Finding]:
     from booth.mqtt.runner import Connection
 
     c = Connection.from_config(config.mqtt)
-    where = f"{c.host}:{c.port}" + (" (TLS)" if c.tls else "")
+    where = f"{c.host}:{c.port}" + (" (TLS)" if config.mqtt.tls else "")
     try:
         code = _timed(lambda: _connack(c))
     except (ConnectionRefusedError, TimeoutError) as err:
@@ -206,7 +206,7 @@ def check_broker(config: Config) -> list[Finding]:
         return [Finding("broker", "fail", f"cannot connect to {where}: {err}",
                         "check [mqtt] tls and ca_certs (systemd/mosquitto/README.md)")]
     if code == 0:
-        user = f" as {c.username!r}" if c.username else " anonymously"
+        user = f" as {config.mqtt.username!r}" if config.mqtt.username else " anonymously"
         return [Finding("broker", "ok", f"{where} accepts Booth{user}")]
     return [Finding("broker", "fail", f"{where} refused the connection: {code}",
                     "[mqtt] username and password in /etc/booth/booth.toml must match a user "
@@ -219,11 +219,7 @@ def _connack(c: Any) -> Any:
     from paho.mqtt.enums import CallbackAPIVersion
 
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"booth-doctor-{os.getpid()}")
-    if c.username:
-        client.username_pw_set(c.username, c.password or None)
-    if c.tls:
-        client.tls_set(ca_certs=c.ca_certs or None, certfile=c.certfile or None,
-                       keyfile=c.keyfile or None)
+    c.authenticate(client)
     answer: list[Any] = []
     client.on_connect = lambda cl, u, f, reason, p: answer.append(reason)
     client.connect(c.host, c.port, keepalive=10)
