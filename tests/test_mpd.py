@@ -19,6 +19,7 @@ import pytest
 from booth.library.db import Database
 from booth.mpd.protocol import Ack, quote, split
 from booth.roles.player import PlayerRole, start_player
+from lab.debian_mpd import DebianMpd
 from lab.mosquitto import Watcher, free_port, unique_site, wait_until
 from tests.conftest import config_with
 
@@ -379,55 +380,15 @@ def test_with_a_password_nothing_but_the_password_is_obeyed_before_it(library_co
 
 # -- side by side with Debian's mpd -----------------------------------------------------------------
 
-@dataclass
-class ReferenceMpd:
-    """Debian's `mpd` with a private configuration on a free loopback port."""
-
-    port: int
-    process: subprocess.Popen
-
-
-def reference_config(root: Path, music: Path, port: int) -> str:
-    """A private mpd: its own database and log, a null output with a software mixer (without
-    a mixer `status` has no volume), loopback only, no Zeroconf."""
-    return "\n".join([
-        f'music_directory "{music}"', f'db_file "{root / "database"}"',
-        f'log_file "{root / "log"}"', f'playlist_directory "{root}"', f'bind_to_address "{HOST}"', f'port "{port}"',
-        'zeroconf_enabled "no"', 'auto_update "no"',
-        'audio_output {', '  type "null"', '  name "null"', '  mixer_type "software"', '}', ""])
-
-
 @pytest.fixture(scope="module")
-def reference_mpd(tmp_path_factory, music_dirs) -> Iterator[ReferenceMpd]:
-    """Debian's mpd serving the same Debian music as the Booth under test (one folder of
-    symbolic links to the music folders)."""
-    binary = shutil.which("mpd") or "/usr/bin/mpd"
-    if not Path(binary).exists():
-        pytest.fail("mpd is missing: tools/test installs it (apt install mpd)")
-    root = tmp_path_factory.mktemp("reference-mpd")
-    music = root / "music"
-    music.mkdir()
-    for folder in music_dirs:
-        (music / Path(folder).parent.name).symlink_to(folder)
-    port = free_port()
-    (root / "mpd.conf").write_text(reference_config(root, music, port))
-    process = subprocess.Popen([binary, "--no-daemon", str(root / "mpd.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def answers() -> bool:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.2):
-                return True
-        except OSError:
-            return False
-
+def reference_mpd(tmp_path_factory, music_dirs) -> Iterator[DebianMpd]:
+    """Debian's mpd serving the same Debian music as the Booth under test."""
     try:
-        wait_until(answers, WAIT, f"Debian's mpd on port {port}")
-        mpc(port, "update", "--wait")
-        yield ReferenceMpd(port, process)
-    finally:
-        process.terminate()
-        process.wait(WAIT)
+        reference = DebianMpd(tmp_path_factory.mktemp("reference-mpd"), music_dirs).start()
+    except FileNotFoundError as err:
+        pytest.fail(str(err))
+    yield reference
+    reference.stop()
 
 
 def ask(port: int, line: str) -> list[tuple[str, str]] | str:
@@ -513,3 +474,191 @@ def test_every_command_booth_knows_is_one_debians_mpd_knows(booth, reference_mpd
     theirs = {value for _, value in ask(reference_mpd.port, "commands")}
     ours = {value for _, value in ask(booth.port, "commands")}
     assert ours <= theirs, ours - theirs
+
+
+# -- bad input --------------------------------------------------------------------------------------
+
+ACK_OR_OK = r"(ACK \[\d+@\d+\] \{\w*\} .*|OK( MPD 0\.23\.0)?|list_OK|[\w-]+: .*)"
+"""Every line a client may be sent: an ACK, an OK, the greeting or a field."""
+
+
+def converse(port: int, data: bytes, shut: bool = True) -> tuple[list[str], bool]:
+    """Send ``data``, then read what comes back until the server closes (or is silent for a
+    second): the lines, and whether it closed."""
+    import re
+
+    with socket.create_connection((HOST, port), timeout=WAIT) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.sendall(data)
+            if shut:
+                sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            return [], True
+        received = b""
+        closed = False
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            except ConnectionError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            received += chunk
+    lines = received.decode("utf-8").split("\n")[:-1]
+    assert all(re.fullmatch(ACK_OR_OK, line) for line in lines), lines
+    return lines, closed
+
+
+def test_bad_input_gets_mpds_ack_or_a_closed_connection_and_the_music_never_stutters(booth):
+    import random
+
+    underruns = Underruns(booth.role.speaker.player.sink)
+    lines, _ = converse(booth.port, b"foo\nsetvol\nstatus extra\nplay x\nSTATUS\n\n")
+    assert lines[1:] == ['ACK [5@0] {} unknown command "foo"',
+                         'ACK [2@0] {setvol} wrong number of arguments for "setvol"',
+                         'ACK [2@0] {status} wrong number of arguments for "status"',
+                         "ACK [2@0] {play} Integer expected: x",
+                         'ACK [5@0] {} unknown command "STATUS"',
+                         'ACK [5@0] {} unknown command ""']
+    lines, closed = converse(booth.port, b"x" * 200_000 + b"\nping\n", shut=False)
+    assert closed and (lines[1:] in ([], ["ACK [2@0] {} line too long"]))
+    garbage = random.Random(21).randbytes(20_000)
+    lines, closed = converse(booth.port, garbage)
+    assert closed  # as MPD: a line that is not UTF-8 ends the conversation
+    lines, closed = converse(booth.port, b'add "unterminated\nlsinfo "\\\nidle nothing\n')
+    assert lines[1:] == ["ACK [2@0] {} Missing closing '\"'"] * 2 + \
+        ["ACK [2@0] {idle} Unrecognized idle event: nothing"]
+
+    silent = socket.create_connection((HOST, booth.port), timeout=WAIT)
+    assert client(booth.port).ping() is None  # one who never speaks blocks nobody
+
+    answers: list[str] = []
+    release = threading.Event()
+
+    def one() -> None:
+        try:
+            with socket.create_connection((HOST, booth.port), timeout=WAIT) as sock:
+                reader = sock.makefile("rb")
+                if not reader.readline():
+                    answers.append("closed")
+                    return
+                sock.sendall(b"status\n")
+                while (line := reader.readline()) not in (b"OK\n", b""):
+                    assert not line.startswith(b"ACK"), line
+                answers.append("answered" if line else "closed")
+                release.wait(WAIT)
+        except ConnectionError:
+            answers.append("closed")
+
+    crowd = [threading.Thread(target=one, daemon=True) for _ in range(200)]
+    for thread in crowd:
+        thread.start()
+    wait_until(lambda: len(answers) >= 200, 2 * WAIT, "every client of the crowd")
+    release.set()
+    assert answers.count("answered") >= 99 and answers.count("closed") + \
+        answers.count("answered") == 200, answers
+    silent.close()
+    wait_until(lambda: client(booth.port).status()["state"] == "play", WAIT, "MPD to answer")
+    assert booth.watcher.wait_for(booth.state, lambda m: m.json["state"] == "playing")
+    assert underruns.stop() == 0
+
+
+def test_a_client_that_never_speaks_is_closed_after_the_timeout(booth):
+    from booth.mpd.server import MpdServer
+
+    server = MpdServer(booth.role.speaker, booth.role.speaker.db.path, HOST, 0, timeout=0.5)
+    server.start()
+    try:
+        with socket.create_connection((HOST, server.port), timeout=WAIT) as sock:
+            reader = sock.makefile("rb")
+            assert reader.readline() == b"OK MPD 0.23.0\n"
+            started = time.monotonic()
+            assert reader.readline() == b""
+            assert time.monotonic() - started < WAIT
+    finally:
+        server.stop()
+
+
+def test_the_underrun_count_notices_a_stalled_player(booth):
+    underruns = Underruns(booth.role.speaker.player.sink)
+    booth.role.speaker.station.submit(lambda: time.sleep(0.5))  # the render thread stalls
+    wait_until(lambda: underruns.count > 0, WAIT, "an underrun")
+    underruns.stop()
+
+
+# -- Home Assistant's calls -------------------------------------------------------------------------
+
+def test_home_assistants_mpd_calls_drive_a_whole_session(booth):
+    """The calls Home Assistant's MPD media player makes (homeassistant/components/mpd), with
+    its client: python-mpd2's asyncio MPDClient."""
+    import asyncio
+
+    from mpd.asyncio import MPDClient
+
+    def state() -> dict:
+        return booth.watcher.wait_for(booth.state, timeout=WAIT, after=booth.watcher.mark() - 1).json
+
+    async def session() -> None:
+        ha = MPDClient()
+        ha.timeout = WAIT
+        await ha.connect(HOST, booth.port)
+        commands = list(await ha.commands())
+        assert {"albumart", "readpicture", "listplaylists"} <= set(commands)
+        status, song = await ha.status(), await ha.currentsong()
+        assert status["state"] == "play" and "volume" in status
+        assert song["title"] and int(song["time"]) > 0
+        assert float(status["elapsed"]) >= 0
+        albums = [p["playlist"] for p in await ha.listplaylists()]
+        assert "Endgame: Singularity (Advanced Research)" in albums
+
+        await ha.setvol(int(0.6 * 100))                               # volume set
+        await ha.setvol(int((await ha.status())["volume"]) + 5)      # volume up
+        assert (await ha.status())["volume"] == "70"
+        await ha.setvol(int((await ha.status())["volume"]) - 5)      # volume down
+        assert (await ha.status())["volume"] == "60"
+        await ha.pause(1)                                             # pause
+        assert (await ha.status())["state"] == "pause"
+        await ha.pause(0)                                             # play, when paused
+        assert (await ha.status())["state"] == "play"
+        before = (await ha.currentsong())["file"]
+        await ha.next()                                               # next
+        await ha.previous()                                           # previous
+        for _ in range(100):
+            if (await ha.currentsong())["file"] == before:
+                break
+            await asyncio.sleep(0.1)
+        assert (await ha.currentsong())["file"] == before
+
+        track = (await ha.search("title", "Orbital Elevator"))[0]["file"]
+        await ha.clear()                                              # play media: a track
+        await ha.add(track)
+        await ha.play()
+        for _ in range(100):
+            if (await ha.currentsong())["file"] == track:
+                break
+            await asyncio.sleep(0.1)
+        song = await ha.currentsong()
+        assert song["file"] == track
+        assert (song["title"], song["artist"]) == ("Orbital Elevator", "Maxstack")
+
+        await ha.clear()                                              # play media: a playlist
+        await ha.load("Endgame: Singularity Original Soundtrack")     # (an album)
+        await ha.play()
+        for _ in range(100):
+            if (await ha.currentsong()).get("album") == "Endgame: Singularity Original Soundtrack":
+                break
+            await asyncio.sleep(0.1)
+        queue = await ha.playlistinfo()
+        assert len(queue) > 5
+        assert (await ha.currentsong())["album"] == "Endgame: Singularity Original Soundtrack"
+        picture = await ha.readpicture((await ha.currentsong())["file"])
+        assert picture == {} or picture["binary"]
+        ha.disconnect()
+
+    asyncio.run(session())
+    assert state()["volume"] == 6

@@ -1,6 +1,7 @@
 """The MPD server: asyncio on a thread of its own, one coroutine per client.
 
-It greets with ``OK MPD 0.23.0``, reads one command per line (at most ``LINE_LIMIT`` bytes),
+It greets with ``OK MPD 0.23.0``, reads one command per line (UTF-8, at most ``LINE_LIMIT``
+bytes; anything else closes the connection),
 runs command lists and ``idle``/``noidle``, asks for the password when one is set, and closes
 a client that says nothing for ``timeout`` seconds (unless it waits in ``idle``). The
 speaker's announcements cross into the server's loop in one place, :meth:`MpdServer._cross`.
@@ -230,7 +231,10 @@ class MpdServer:
             return None
         if not raw.endswith(b"\n"):
             return None  # end of file
-        return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        try:
+            return raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            return None  # not text: closed, as MPD does
 
     async def _converse(self, client: _Client, reader: asyncio.StreamReader,
                         writer: asyncio.StreamWriter) -> None:

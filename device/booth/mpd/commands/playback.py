@@ -29,7 +29,13 @@ def volume_percent(context: Context) -> int:
 
 
 def set_volume_percent(context: Context, name: str, percent: int) -> None:
-    level = min(max(round(percent / PERCENT_PER_STEP), 0), VOLUME_MAX)
+    """The nearest of Booth's steps; a change asked for moves at least one step (Home
+    Assistant's volume up and down ask for five per cent more or less)."""
+    now = volume_percent(context)
+    level = round(percent / PERCENT_PER_STEP)
+    if percent != now and level * PERCENT_PER_STEP == now:
+        level += 1 if percent > now else -1
+    level = min(max(level, 0), VOLUME_MAX)
     apply(context, name, c.Volume(level=level, origin="mpd"))
 
 

@@ -1,13 +1,13 @@
 """The queue: ``add``/``addid`` (songs that play next, in the order added), ``clear``,
 ``playlistinfo``, ``playlistid``, ``plchanges`` and the stored playlists Booth does not
-have."""
+have (albums stand in for them)."""
 
 from __future__ import annotations
 
 from booth.mpd.commands.playback import apply, queue_song
 from booth.mpd.commands.registry import command
 from booth.mpd.context import Context, Session
-from booth.mpd.format import Pairs
+from booth.mpd.format import Pairs, iso_time, song
 from booth.mpd.library import Song
 from booth.mpd.protocol import ERROR_ARG, ERROR_NO_EXIST, Ack, integer
 from booth.station import commands as c
@@ -101,16 +101,38 @@ def plchangesposid(context: Context, session: Session, args: list[str]) -> Pairs
             for pair in (("cpos", position), ("Id", entry.id))]
 
 
+def _album(context: Context, name: str, album: str) -> list[Song]:
+    songs = [s for s in context.library.songs if s.track.album == album]
+    if not songs:
+        raise Ack(ERROR_NO_EXIST, "No such playlist", name)
+    return sorted(songs, key=lambda s: (s.track.disc_no or 1, s.track.track_no or 9999, s.uri))
+
+
 @command("listplaylists")
-def listplaylists(context: Context, session: Session, args: list[str]) -> None:
-    """Booth keeps no stored playlists: the DJ plans what plays."""
+def listplaylists(context: Context, session: Session, args: list[str]) -> Pairs:
+    """Booth keeps no playlists of its own: its albums stand in for them, so that a client's
+    list of sources (Home Assistant's) plays an album."""
+    albums: dict[str, float] = {}
+    for s in context.library.songs:
+        if s.track.album:
+            albums[s.track.album] = max(albums.get(s.track.album, 0.0), s.mtime)
+    return [pair for album in sorted(albums)
+            for pair in (("playlist", album), ("Last-Modified", iso_time(albums[album])))]
+
+
+@command("listplaylist", 1, 2)
+def listplaylist(context: Context, session: Session, args: list[str]) -> Pairs:
+    return [("file", s.uri) for s in _album(context, "listplaylist", args[0])]
+
+
+@command("listplaylistinfo", 1, 2)
+def listplaylistinfo(context: Context, session: Session, args: list[str]) -> Pairs:
+    return [pair for s in _album(context, "listplaylistinfo", args[0])
+            for pair in song(s.uri, s.track, s.mtime)]
 
 
 @command("load", 1, 3)
 def load(context: Context, session: Session, args: list[str]) -> None:
-    raise Ack(ERROR_NO_EXIST, "No such playlist", "load")
-
-
-@command("listplaylistinfo", 1, 2)
-def listplaylistinfo(context: Context, session: Session, args: list[str]) -> None:
-    raise Ack(ERROR_NO_EXIST, "No such playlist", "listplaylistinfo")
+    """An album's songs play next, in order."""
+    for found in _album(context, "load", args[0]):
+        _enqueue(context, "load", found)
