@@ -223,8 +223,9 @@ class MpdServer:
                     timeout: float | None) -> str | None:
         """The next line without its end, or None when the client is gone or must go."""
         try:
-            raw = await asyncio.wait_for(reader.readline(), timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):  # no task per line, unlike wait_for
+                raw = await reader.readline()
+        except TimeoutError:
             return None
         except (ValueError, asyncio.LimitOverrunError):  # longer than LINE_LIMIT
             writer.write(Ack(ERROR_ARG, "line too long").line())
