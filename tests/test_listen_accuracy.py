@@ -8,23 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from booth.intents import IntentParser, Vocabulary, load_templates
-from lab.listen.evaluate import development_set
-from booth.listen.hear import read_audio
 from booth.listen.understand import sound_alike_variants, understand
 
-VOICE_SET = development_set()
 RATE = 16000
 
 
 @pytest.fixture(scope="module")
 def parser() -> IntentParser:
     return IntentParser(Vocabulary.empty())
-
-
-def _voice_clip(name: str) -> np.ndarray:
-    if not (VOICE_SET / name).exists():
-        pytest.skip("the spoken-command voice set (shared/data/voice) is not here")
-    return read_audio(VOICE_SET / name)
 
 
 # -- runner-up hypotheses ----------------------------------------------------------------------
@@ -73,12 +64,12 @@ def test_sound_alike_variants_leave_out_the_text_itself_and_stay_few() -> None:
 
 # -- the recogniser's N-best list --------------------------------------------------------------
 
-def test_pocketsphinx_hands_over_distinct_runner_ups(tmp_path) -> None:
+def test_pocketsphinx_hands_over_distinct_runner_ups(tmp_path, voice_clip) -> None:
     from booth.listen.sphinx import PocketSphinxRecognizer
     recognizer = PocketSphinxRecognizer.build(load_templates(), Vocabulary.empty(),
                                               cache_dir=tmp_path, alternatives=2)
     recognizer.start()
-    recognizer.feed(_voice_clip("c0165.flac"))           # "sleep timer forty five minutes"
+    recognizer.feed(voice_clip("c0165.flac"))           # "sleep timer forty five minutes"
     transcript = recognizer.finish()
     assert transcript.text
     assert 0 < len(transcript.alternatives) <= 2
@@ -101,11 +92,11 @@ def test_the_wake_word_cutoff_is_eased_but_can_be_set() -> None:
         make_wake_word_detector("micro", "hey_jarvis", 1.5)
 
 
-def test_a_wake_word_the_model_scores_below_its_own_cutoff_is_heard() -> None:
+def test_a_wake_word_the_model_scores_below_its_own_cutoff_is_heard(voice_clip) -> None:
     from booth.listen.echo import make_echo_canceller
     from booth.listen.wake import MicroWakeWordDetector
-    mic = _voice_clip("w0047.flac")      # espeak voice over music: peaks near 0.95 < 0.97
-    reference = _voice_clip("w0047.ref.flac")[:len(mic)]
+    mic = voice_clip("w0047.flac")      # espeak voice over music: peaks near 0.966 < 0.97
+    reference = voice_clip("w0047.ref.flac")[:len(mic)]
     canceller = make_echo_canceller("speex")
     blocks = [canceller.process(mic[i:i + 1024], reference[i:i + 1024])
               for i in range(0, len(mic) - 1024, 1024)]
@@ -116,9 +107,10 @@ def test_a_wake_word_the_model_scores_below_its_own_cutoff_is_heard() -> None:
 
 
 @pytest.mark.parametrize("clip", ["w0003.flac", "w0131.flac"])
-def test_the_quick_ear_hears_a_wake_word_the_model_misses_at_its_own_speed(clip) -> None:
+def test_the_quick_ear_hears_a_wake_word_the_model_misses_at_its_own_speed(clip,
+                                                                          voice_clip) -> None:
     from booth.listen.wake import MicroWakeWordDetector
-    mic = _voice_clip(clip)              # espeak's Scottish voice, clean: scores about 0.8
+    mic = voice_clip(clip)              # espeak's Scottish voice, clean: scores about 0.8
     blocks = [mic[i:i + 1024] for i in range(0, len(mic), 1024)]
     one_ear = MicroWakeWordDetector("hey_jarvis", quick_ear=False)
     two_ears = MicroWakeWordDetector("hey_jarvis")
@@ -134,7 +126,8 @@ def test_the_eased_wake_word_does_not_wake_on_music(music_dirs) -> None:
     files = sorted(Path(d) for d in music_dirs if "hyperrogue" in d)
     tracks = sorted(files[0].glob("*.ogg"))[:3] if files else []
     if not tracks:
-        pytest.skip("hyperrogue-music is not installed")
+        pytest.fail("hyperrogue-music is missing: tools/test installs it "
+                    "(apt install hyperrogue-music)")
     for track in tracks:                 # about 3½ minutes of music, straight into the detector
         audio, rate = soundfile.read(str(track), dtype="float32", always_2d=True)
         music = (np.clip(soxr.resample(audio.mean(axis=1), rate, RATE), -1, 1)

@@ -4,37 +4,19 @@ ducks the music, becomes a Hermes intent, and the player skips."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 from booth.roles.listen import ListenRole
 from booth.roles.player import start_player
 from rhasspyhermes.nlu import NluIntentNotRecognized
 
-from tests.conftest import config_with
 from lab.mosquitto import unique_site
-from tests.test_listen import voice_data
+from tests.conftest import listening_config, playing_track
 
 
 @pytest.fixture()
-def clip():
-    return voice_data() / "w0004.flac"  # "hey jarvis ... next", Piper voice, clean
-
-
-def listening_config(broker, site: str, source: str, **mqtt):
-    """A configuration for `site` on `broker` whose microphone is `source`, with no
-    playback reference."""
-    config = config_with(mqtt={"host": broker.host, "port": broker.port, "site": site, **mqtt})
-    return replace(config, listen=replace(config.listen, source=source, reference="none"))
-
-
-def playing_track(watcher, site: str) -> dict:
-    """The track the player of `site` announces once it plays and has published its
-    vocabulary (so a listener started now hears the library's names)."""
-    track = watcher.wait_for(f"booth/{site}/state",
-                             lambda m: m.json["track"] is not None).json["track"]
-    watcher.wait_for(f"booth/{site}/vocabulary")
-    return track
+def clip(voice_set):
+    return voice_set / "w0004.flac"  # "hey jarvis ... next", Piper voice, clean
 
 
 def test_a_spoken_wake_word_and_command_skips_the_track(library_copy, mosquitto_broker,
@@ -65,10 +47,10 @@ def test_a_spoken_wake_word_and_command_skips_the_track(library_copy, mosquitto_
 
 
 def test_asked_by_voice_what_plays_the_dj_says_it(library_copy, mosquitto_broker,
-                                                 mqtt_watcher):
+                                                 mqtt_watcher, voice_set):
     site = unique_site("asked")
     config = listening_config(mosquitto_broker, site,
-                              f"file:{voice_data() / 'w0084.flac'}")  # "hey jarvis, who sings this"
+                              f"file:{voice_set / 'w0084.flac'}")  # "hey jarvis, who sings this"
     watcher = mqtt_watcher()
     player = start_player(config, library_copy, "null", voice=True)
     try:

@@ -1,10 +1,13 @@
-"""The spoken-command development set (shared/data/voice) through the whole listening pipeline.
+"""The test voice set through the whole listening pipeline: the development set's 184 clips
+(their words, voices and conditions, tests/data/voice-set.jsonl) spoken again by Piper and
+espeak-ng over hyperrogue-music (the `voice_set` fixture).
 
 A representative third of the clips of every condition (tools/eval-voice runs them all). The
-thresholds sit a little below what was measured on this subset, so a change that makes Booth
-hear worse fails here. On all 184 clips (tools/eval-voice, PocketSphinx, speex canceller):
-intent+slots 85 % clean, 94 % / 92 % / 81 % at 0 / +5 / +10 dB music echo; negatives 12/12
-rejected; wake word 47/50 heard, no false wake in 134 clips; every miss is the espeak voice.
+thresholds sit a little below what was measured on this subset of the generated clips, so a
+change that makes Booth hear worse fails here. On all 184 generated clips (tools/eval-voice
+--set on the cached set, PocketSphinx, speex canceller): intent+slots 82 % clean,
+90 % / 88 % / 88 % at 0 / +5 / +10 dB music echo; negatives 12/12 rejected; wake word 50/50
+heard, no false wake in 134 clips; Piper's voice 124 of 129 commands, espeak's 24 of 43.
 """
 
 from __future__ import annotations
@@ -14,11 +17,8 @@ from collections import defaultdict
 
 import pytest
 from lab.listen.evaluate import Clip, Report, read_clips, run_push_to_talk, run_wake
-from booth.listen.hear import Engines
-from booth.listen.names import vocabulary_from_folders
+from booth.listen.engines import Engines
 from booth.listen.settings import ListenSettings
-
-from tests.test_listen import voice_data
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +35,16 @@ def every_third(clips: list[Clip]) -> list[Clip]:
 
 
 @pytest.fixture(scope="module")
-def clips() -> list[Clip]:
-    return every_third(read_clips(voice_data()))
+def clips(voice_set) -> list[Clip]:
+    return every_third(read_clips(voice_set))
 
 
 @pytest.fixture(scope="module")
-def engines(music_dirs, tmp_path_factory) -> Engines:
+def engines(vocabulary, listen_cache) -> Engines:
+    """Engines of its own: the recogniser's running cepstral mean starts afresh, so what is
+    measured here does not depend on what other tests had it hear before."""
     return Engines.load(ListenSettings(recognizer="pocketsphinx", echo_canceller="speex"),
-                        vocabulary_from_folders(music_dirs), wake=True,
-                        cache_dir=tmp_path_factory.getbasetemp() / "listen-cache")
+                        vocabulary, wake=True, cache_dir=listen_cache)
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +62,13 @@ def woken(engines, clips) -> Report:
 
 
 def test_clean_commands_are_understood(pressed) -> None:
-    assert pressed.accuracy["clean"].rate >= 0.75, pressed.errors   # measured 0.82
+    assert pressed.accuracy["clean"].rate >= 0.75, pressed.errors   # measured 0.86
 
 
 def test_a_natural_voice_is_understood_nearly_always(pressed) -> None:
     piper = pressed.accuracy_by_voice["piper"]
     assert piper.total >= 30
-    assert piper.rate >= 0.95, pressed.errors                      # measured 1.0
+    assert piper.rate >= 0.9, pressed.errors                       # measured 0.93 (41/44)
 
 
 def test_commands_over_music_are_understood_once_the_echo_is_cancelled(pressed) -> None:

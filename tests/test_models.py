@@ -8,7 +8,6 @@ import json
 from booth.models import cmd_models
 
 from tests.conftest import config_with
-from tests.test_listen import _korean_model
 
 
 def run_models(capsys, config, as_json=True):
@@ -26,11 +25,10 @@ def test_without_a_vosk_model_pocketsphinx_is_in_use_and_the_fix_is_named(capsys
     assert "vosk-model-small-en-us" in listing["vosk_english"]
 
 
-def test_a_configured_vosk_model_is_shown_in_use(capsys) -> None:
-    model = _korean_model()
-    listing = run_models(capsys, config_with(listen={"vosk_model": str(model)}))
+def test_a_configured_vosk_model_is_shown_in_use(capsys, korean_model) -> None:
+    listing = run_models(capsys, config_with(listen={"vosk_model": str(korean_model)}))
     vosk = [m for m in listing["models"] if m["name"].startswith("Vosk")]
-    assert vosk and vosk[0]["in_use"] and vosk[0]["where"] == str(model)
+    assert vosk and vosk[0]["in_use"] and vosk[0]["where"] == str(korean_model)
     assert listing["vosk_english"] is None
 
 

@@ -13,8 +13,7 @@ from booth.roles.listen import ListenRole
 from booth.roles.player import start_player
 
 from lab.mosquitto import unique_site
-from tests.test_listen import voice_data
-from tests.test_listen_role import listening_config, playing_track
+from tests.conftest import listening_config, playing_track
 
 ROOT = Path(__file__).resolve().parent.parent
 RHASSPY_DIALOGUE = ROOT / ".venv-rhasspy" / "bin" / "rhasspy-dialogue-hermes"
@@ -48,9 +47,9 @@ def rhasspy(mosquitto_broker, tmp_path):
 
 
 def test_rhasspys_dialogue_manager_runs_a_session_through_booth(library_copy, mosquitto_broker,
-                                                                mqtt_watcher, rhasspy):
+                                                                mqtt_watcher, rhasspy, voice_set):
     site = unique_site("rhasspy")
-    config = listening_config(mosquitto_broker, site, f"file:{voice_data() / 'w0084.flac'}",
+    config = listening_config(mosquitto_broker, site, f"file:{voice_set / 'w0084.flac'}",
                               dialogue="external")          # "hey jarvis, who sings this"
     watcher = mqtt_watcher()
     player = start_player(config, library_copy, "null", voice=True)

@@ -30,7 +30,8 @@ import soundfile
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.intents.text import words as text_words
 from booth.listen import adapt
-from booth.listen.hear import Engines, Recording, hear
+from booth.listen.engines import Engines
+from booth.listen.hear import Recording, hear
 from booth.listen.learn import VoiceLearner
 from booth.listen.settings import ListenSettings
 from lab.listen.voiceset import Speaker, Synthesizer

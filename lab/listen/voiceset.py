@@ -3,13 +3,14 @@ on voices, phrasings and rooms other than those of its development set.
 
     python -m lab.listen.voiceset --out DIR [--count 200] [--seed 0]
 
-Writes DIR/manifest.jsonl in the development set's format (shared/data/voice/README.md),
-16 kHz mono FLAC clips, and DIR/README.md saying how they were made; `tools/eval-voice --data
+Writes DIR/manifest.jsonl in the development set's format (lab/listen/evaluate.py),
+16 kHz mono FLAC clips, and DIR/README.md saying how they were made; `tools/eval-voice --set
 DIR` measures it. Nothing is downloaded:
 
 - Commands: sentences sampled from Booth's own templates with the names of the Debian test
-  music, spread over every intent, phrasings of the development set avoided; what the intent
-  parser makes of each sentence is what is expected.
+  music, spread over every intent, the phrasings of a manifest given with --avoid (the
+  development set's) left out; what the intent parser makes of each sentence is what is
+  expected.
 - Voices: espeak-ng English accents (never the development set's en-gb-scotland) with voice
   variants, speeds and pitches; Piper's bundled joe voice at other speeds and noise scales.
 - Rooms: music echo (Debian's singularity-music, not the development set's hyperrogue-music)
@@ -17,8 +18,12 @@ DIR` measures it. Nothing is downloaded:
   saturation and roll-off), the talker's voice through the same room, microphone noise.
 - Negatives: everyday sentences that are no command, and the DJ's own voice heard back.
 
-The manifest is the same for the same seed; Piper's audio itself varies a little between runs
-(its noise is not seeded), its timing does not (phoneme-length noise is off).
+The manifest is the same for the same seed, and so is the audio on the same machine: Piper's
+noise comes from onnxruntime's generator, seeded before the model loads (its phoneme-length
+noise is off).
+
+`tools/lab listen.recipe` (lab/listen/recipe.py) renders the clips a recipe lists instead, as
+the development set was recorded: the listening tests' clips (tests/data/voice-set.jsonl).
 """
 
 from __future__ import annotations
@@ -43,7 +48,6 @@ from scipy import signal
 from booth.intents import IntentParser, Vocabulary, load_templates
 from booth.intents.templates import Templates
 from booth.library.db import Track
-from lab.listen.evaluate import development_set
 
 SAMPLE_RATE = 16000
 CONDITIONS = ("clean", "music+10", "music+5", "music0")
@@ -54,7 +58,6 @@ MUSIC_LEAD = 5.0
 WAKE_PHRASE = "hey jarvis"
 WAKE_WORD = "hey_jarvis"
 ECHO_MUSIC = Path("/usr/share/games/singularity/music")
-DEV_MANIFEST = development_set() / "manifest.jsonl"
 
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-x-rp", "en-us-nyc", "en-029", "en-gb-x-gbclan",
                   "en-gb-x-gbcwmd")
@@ -153,6 +156,9 @@ class Speaker:
     """Piper: above 1 is slower."""
     noise_scale: float = 0.667
     """Piper: variation of the voice's sound."""
+    length_noise: float | None = 0.0
+    """Piper: variation of the phonemes' lengths; 0 keeps the timing (and a manifest's press
+    times) the same from run to run, None is the voice's own (joe: 0.8)."""
 
     @property
     def label(self) -> str:
@@ -172,19 +178,23 @@ class Speaker:
 
 
 class Synthesizer:
-    """Speaks text as 16 kHz float32 mono with espeak-ng or Piper (loaded on first use)."""
+    """Speaks text as 16 kHz float32 mono with espeak-ng or Piper (loaded on first use).
 
-    def __init__(self) -> None:
+    With a `seed`, onnxruntime's random generator is seeded before Piper loads, so the same
+    calls in the same order give the same audio (Piper's noise is drawn inside its model)."""
+
+    def __init__(self, seed: int | None = None) -> None:
         self._piper: Any = None
+        self._seed = seed
         if shutil.which("espeak-ng") is None:
             raise VoiceSetError("espeak-ng is not installed: apt install espeak-ng")
 
-    def say(self, text: str, speaker: Speaker) -> np.ndarray:
-        """`text` spoken by `speaker`; espeak-ng's leading and trailing silence trimmed
-        (Piper's is short and fixed)."""
+    def say(self, text: str, speaker: Speaker, trim: bool = True) -> np.ndarray:
+        """`text` spoken by `speaker`; with `trim`, espeak-ng's leading and trailing silence
+        left out (Piper's is short and fixed)."""
         if speaker.engine == "espeak":
             audio, rate = self._espeak(text, speaker)
-            audio = _trim(audio)
+            audio = _trim(audio) if trim else audio
         else:
             audio, rate = self._piper_say(text, speaker)
         return soxr.resample(audio, rate, SAMPLE_RATE).astype(np.float32)
@@ -202,9 +212,9 @@ class Synthesizer:
     def _piper_say(self, text: str, speaker: Speaker) -> tuple[np.ndarray, int]:
         from piper import SynthesisConfig
         piper = self._load_piper()
-        # noise_w_scale 0: phoneme lengths fixed, so the timing (and the manifest) is repeatable
         config = SynthesisConfig(length_scale=speaker.length_scale,
-                                 noise_scale=speaker.noise_scale, noise_w_scale=0.0)
+                                 noise_scale=speaker.noise_scale,
+                                 noise_w_scale=speaker.length_noise)
         chunks = [c.audio_float_array for c in piper.synthesize(text, config)]
         audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         return audio, piper.config.sample_rate
@@ -213,13 +223,25 @@ class Synthesizer:
         # booth.dj.voice.Voice speaks at the model's defaults only; the speed and noise
         # scales need Piper's own synthesis config, so load the same bundled joe model here.
         if self._piper is None:
+            import onnxruntime
             from piper import PiperVoice
+            from piper.config import PiperConfig
 
             from booth.dj.voice import VoiceError, default_voice_path
+            if self._seed is not None:
+                onnxruntime.set_seed(self._seed)
             try:
-                self._piper = PiperVoice.load(default_voice_path())
+                model = default_voice_path()
             except VoiceError as error:
                 raise VoiceSetError(str(error)) from None
+            # one thread: on a sentence or two, a pool of threads costs more than it gains
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            with open(f"{model}.json", encoding="utf-8") as config:
+                self._piper = PiperVoice(
+                    onnxruntime.InferenceSession(str(model), sess_options=options,
+                                                 providers=["CPUExecutionProvider"]),
+                    PiperConfig.from_dict(json.load(config)))
         return self._piper
 
 
@@ -335,8 +357,9 @@ class MusicShelf:
     def __init__(self, folder: Path) -> None:
         from booth.library.scan import find_audio_files
         if not folder.is_dir():
-            raise VoiceSetError(f"no music folder {folder}: apt install singularity-music, or "
-                                f"pass --echo-music DIR")
+            raise VoiceSetError(f"no music folder {folder}: install the Debian package that "
+                                f"holds it (singularity-music, hyperrogue-music), or pass "
+                                f"--echo-music DIR")
         self.files = sorted(Path(p) for p in find_audio_files([folder]))
         if not self.files:
             raise VoiceSetError(f"no audio files in {folder}")
@@ -529,7 +552,7 @@ def render(plan: ClipPlan, synth: Synthesizer, music: MusicShelf, seed: int,
     noise_rng = np.random.default_rng([seed, index])
     pick_rng = random.Random(seed * 100003 + index)
     if plan.negative == "dj":
-        return _render_dj(plan, synth, music, noise_rng, pick_rng)
+        return render_dj(plan, synth, music, noise_rng, pick_rng)
     command = synth.say(plan.text, plan.speaker)
     parts, command_at = [command], 0
     if plan.wake:
@@ -550,7 +573,7 @@ def render(plan: ClipPlan, synth: Synthesizer, music: MusicShelf, seed: int,
     mic = speech
     if plan.condition != "clean":
         played, _ = music.stretch(total / SAMPLE_RATE, pick_rng)
-        reference = _played_level(played)
+        reference = played_level(played)
         echo = echo_at_ratio(speech, plan.room.echo(reference, noise_rng),
                              RATIO_DB[plan.condition])
         mic = speech + echo
@@ -558,8 +581,10 @@ def render(plan: ClipPlan, synth: Synthesizer, music: MusicShelf, seed: int,
                     speech, echo)
 
 
-def _render_dj(plan: ClipPlan, synth: Synthesizer, music: MusicShelf,
-               noise_rng: np.random.Generator, pick_rng: random.Random) -> Rendered:
+def render_dj(plan: ClipPlan, synth: Synthesizer, music: MusicShelf,
+              noise_rng: np.random.Generator, pick_rng: random.Random) -> Rendered:
+    """The DJ's own voice (and for `dj-echo+music` the music ducked under it) played
+    through the room: 5 s and the plan's lead before the voice, no talker."""
     voice = _at_level(synth.say(plan.text, plan.speaker), -18.0)
     before = round((MUSIC_LEAD + plan.lead) * SAMPLE_RATE)
     total = before + len(voice) + round(plan.tail * SAMPLE_RATE)
@@ -580,7 +605,8 @@ def _render_dj(plan: ClipPlan, synth: Synthesizer, music: MusicShelf,
                     None, echo)
 
 
-def _played_level(music: np.ndarray) -> np.ndarray:
+def played_level(music: np.ndarray) -> np.ndarray:
+    """Music as the speaker plays it: −20 dBFS over its active frames, peaks below 0.99."""
     played = _at_level(music, -20.0)
     peak = np.max(np.abs(played))
     return played * (0.99 / peak) if peak > 0.99 else played
@@ -611,9 +637,11 @@ def manifest_line(plan: ClipPlan, rendered: Rendered) -> dict[str, Any]:
 
 
 def generate(out: Path, count: int = 200, seed: int = 0, echo_music: Path = ECHO_MUSIC,
-             name_dirs: Sequence[str | Path] | None = None, avoid: Path | None = DEV_MANIFEST,
+             name_dirs: Sequence[str | Path] | None = None, avoid: Path | None = None,
              progress: bool = False) -> list[dict[str, Any]]:
-    """Make the voice set in `out` (created; must hold no manifest yet); returns the manifest."""
+    """Make the voice set in `out` (created; must hold no manifest yet); returns the manifest.
+    The texts of the manifest `avoid` (the development set's, or a recipe) are said only when
+    an intent has no other sentence left."""
     from booth.config import DEBIAN_MUSIC
     from booth.listen.names import tracks_from_tags
     if count < 1:
@@ -625,7 +653,7 @@ def generate(out: Path, count: int = 200, seed: int = 0, echo_music: Path = ECHO
     name_dirs = list(name_dirs) if name_dirs is not None else [
         d for d in DEBIAN_MUSIC if Path(d).is_dir()]
     music = MusicShelf(echo_music)
-    synth = Synthesizer()
+    synth = Synthesizer(seed)
     avoided = _texts(avoid) if avoid else set()
     tracks = tracks_from_tags(name_dirs)
     phrasebook = Phrasebook(load_templates(), Vocabulary.from_tracks(tracks), avoided, seed)
@@ -634,9 +662,9 @@ def generate(out: Path, count: int = 200, seed: int = 0, echo_music: Path = ECHO
     lines = []
     for index, plan in enumerate(plans):
         rendered = render(plan, synth, music, seed, index)
-        _write(out / f"{plan.name}.flac", rendered.mic)
+        write_flac(out / f"{plan.name}.flac", rendered.mic)
         if rendered.reference is not None:
-            _write(out / f"{plan.name}.ref.flac", rendered.reference)
+            write_flac(out / f"{plan.name}.ref.flac", rendered.reference)
         lines.append(manifest_line(plan, rendered))
         if progress and (index + 1) % 20 == 0:
             print(f"{index + 1}/{len(plans)} clips", file=sys.stderr)
@@ -649,12 +677,13 @@ def generate(out: Path, count: int = 200, seed: int = 0, echo_music: Path = ECHO
 
 def _texts(manifest: Path) -> set[str]:
     if not manifest.is_file():
-        return set()
+        raise VoiceSetError(f"no manifest {manifest} to take the texts to avoid from")
     with open(manifest, encoding="utf-8") as lines:
         return {json.loads(line).get("text", "") for line in lines if line.strip()}
 
 
-def _write(path: Path, audio: np.ndarray) -> None:
+def write_flac(path: Path, audio: np.ndarray) -> None:
+    """16 kHz mono 16-bit FLAC."""
     soundfile.write(str(path), np.clip(audio, -1.0, 1.0).astype(np.float32), SAMPLE_RATE,
                     format="FLAC", subtype="PCM_16")
 
@@ -670,14 +699,14 @@ def _readme(lines: list[dict[str, Any]], plans: list[ClipPlan], seed: int, echo_
 
 {len(lines)} clips ({len(commands)} commands, {negatives} negative{"s" * (negatives != 1)}),
 16 kHz mono FLAC, with `manifest.jsonl` in the development set's format
-(shared/data/voice/README.md).
-Made by `tools/make-voice-set --count {len(lines)} --seed {seed}` (booth/listen/voiceset.py);
-the same seed gives the same manifest. Measure with `tools/eval-voice --data <this folder>`.
+(lab/listen/evaluate.py).
+Made by `tools/make-voice-set --count {len(lines)} --seed {seed}` (lab/listen/voiceset.py);
+the same seed gives the same manifest. Measure with `tools/eval-voice --set <this folder>`.
 
 - **Commands**: sentences sampled from Booth's templates (booth/data/sentences.ini) with the
   names of the Debian test music; expected intent and slots are what Booth's intent parser makes
-  of the sentence. {fresh} of {len(commands)} are phrasings not in the development set
-  ({"compared with " + str(avoid) if avoided else "no development set compared"}); about 15 %
+  of the sentence. {fresh} of {len(commands)} are phrasings not in
+  {f"{avoid} (--avoid)" if avoid else "any other set (none compared: no --avoid)"}; about 15 %
   carry a filler word ("please", "can you", ...). PlayMusic has three times the share of the
   other intents. {sum(p.wake for p in commands)} commands start with "hey jarvis" and a
   0.2–0.6 s pause (`press` halfway through the pause).
@@ -715,8 +744,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--music", nargs="*", default=None,
                         help="music folders whose tags give the names in the commands "
                              "(default: the Debian test music)")
-    parser.add_argument("--avoid", type=Path, default=DEV_MANIFEST,
-                        help="manifest whose texts to avoid (default: the development set)")
+    parser.add_argument("--avoid", type=Path, metavar="MANIFEST",
+                        help="a manifest (the development set's, or a recipe) whose texts "
+                             "to leave out (default: none)")
     args = parser.parse_args(argv)
     try:
         lines = generate(args.out, args.count, args.seed, args.echo_music, args.music,
