@@ -191,15 +191,17 @@ def test_clear_add_and_play_plays_the_song_now_as_home_assistant_asks(booth):
 
 def test_idle_wakes_on_a_track_change_from_another_client(booth):
     python = client(booth.port)
-    python.idle()  # whatever happened since connecting
+    python.idletimeout = WAIT
+    before = python.currentsong()["file"]
     woken: list[list[str]] = []
     waiter = threading.Thread(target=lambda: woken.append(python.idle("player")), daemon=True)
     waiter.start()
     time.sleep(0.3)
-    assert not woken
+    assert not woken  # nothing changed yet: it waits
     mpc(booth.port, "next")
     waiter.join(WAIT)
     assert woken == [["player"]]
+    wait_until(lambda: python.currentsong()["file"] != before, WAIT, "the next track")
 
 
 def test_noidle_ends_an_idle_with_nothing_changed(booth):

@@ -40,16 +40,24 @@ class Library:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._version: int | None = None
+        self._signature: tuple | None = None
         self._songs: dict[str, Song] = {}
         self._by_id: dict[int, Song] = {}
         self.root = "/"
         self.updated_at = 0.0
 
     def _fresh(self) -> None:
+        # data_version moves with every write of another connection (the player saves its
+        # state every few seconds): only a change of the tracks themselves re-reads them.
         version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
         if version == self._version:
             return
         self._version = version
+        signature = tuple(self.db.conn.execute(
+            "SELECT count(*), max(id), max(scanned_at), sum(mtime) FROM tracks").fetchone())
+        if signature == self._signature:
+            return
+        self._signature = signature
         stamps = dict(self.db.conn.execute("SELECT id, mtime FROM tracks"))
         tracks = self.db.tracks()
         folders = [os.path.dirname(t.path) for t in tracks]

@@ -78,6 +78,8 @@ class _Client:
     waiting: set[str] | None = None
     """While in ``idle``: the subsystems it waits for."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    said: str | None = None
+    """A line read while the client was in ``idle`` but answered after it."""
 
 
 class MpdServer:
@@ -241,7 +243,9 @@ class MpdServer:
                         writer: asyncio.StreamWriter) -> None:
         session = client.session
         while not session.closing:
-            line = await self._line(reader, writer, self.timeout)
+            line, client.said = client.said, None
+            if line is None:
+                line = await self._line(reader, writer, self.timeout)
             if line is None:
                 return
             if line in ("command_list_begin", "command_list_ok_begin"):
@@ -319,6 +323,7 @@ class MpdServer:
                 said = reading.result()
                 if said != "noidle":  # anything else while idle: MPD closes the connection
                     return False
+                reading = None
             if client.session.closing:
                 return False
             news = client.pending & wanted
@@ -328,7 +333,18 @@ class MpdServer:
             return True
         finally:
             client.waiting = None
-            reading.cancel()  # a line not yet complete stays in the reader's buffer
+            if reading is not None:
+                await self._stop_reading(client, reading)
+
+    @staticmethod
+    async def _stop_reading(client: _Client, reading: asyncio.Future) -> None:
+        """Stop the read begun in ``idle``; a line it completed meanwhile is kept for the
+        conversation (a line not yet complete stays in the reader's buffer)."""
+        reading.cancel()
+        try:
+            client.said = await reading
+        except asyncio.CancelledError:
+            pass
 
 
 class _Listener:
