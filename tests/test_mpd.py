@@ -468,8 +468,9 @@ def test_booth_and_debians_mpd_answer_the_same_commands_with_the_same_fields(boo
         theirs = fields(ask(reference_mpd.port, command.replace(nebula[booth.port],
                                                                nebula[reference_mpd.port])))
         assert fields(ask(booth.port, command)) == theirs, command
-    playlist = fields(ask(booth.port, "playlistinfo"))
-    assert playlist == fields(ask(reference_mpd.port, "playlistinfo"))
+    playing = {port: dict(ask(port, "status"))["song"] for port in (booth.port, reference_mpd.port)}
+    assert fields(ask(booth.port, f"playlistinfo {playing[booth.port]}:")) == \
+        fields(ask(reference_mpd.port, f"playlistinfo {playing[reference_mpd.port]}:"))
 
 
 def test_every_command_booth_knows_is_one_debians_mpd_knows(booth, reference_mpd):
@@ -664,3 +665,21 @@ def test_home_assistants_mpd_calls_drive_a_whole_session(booth):
 
     asyncio.run(session())
     assert state()["volume"] == 6
+
+
+def test_seekcur_moves_within_the_track_and_mqtt_reports_the_new_position(booth):
+    python = client(booth.port)
+    track = booth.playing()
+    def elapsed_near(seconds: float) -> bool:
+        return abs(float(python.status()["elapsed"]) - seconds) < 2
+
+    middle = round(track["duration"] / 2)
+    python.seekcur(middle)
+    wait_until(lambda: elapsed_near(middle), WAIT, f"the position after seekcur {middle}")
+    python.seekcur("-10")
+    wait_until(lambda: elapsed_near(middle - 10), WAIT, "the position after seekcur -10")
+    mark = booth.watcher.mark()
+    booth.watcher.wait_for(booth.state, lambda m: m.json["position"] >= middle - 10,
+                           after=mark, timeout=WAIT)
+    assert booth.watcher.wait_for(booth.state, after=mark).json["track"]["id"] == track["id"]
+    assert python.currentsong()["title"] == track["title"]

@@ -289,6 +289,19 @@ class Enqueue(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Seek(Command):
+    """Play the current track from a position. In-process only, like :class:`Enqueue`."""
+
+    action: ClassVar[str] = "seek"
+    position: float
+    """Seconds into the track, 0 or more."""
+
+    def __post_init__(self) -> None:
+        if not self.position >= 0:
+            raise CommandError(f"position must be 0 s or more, not {self.position}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClearQueue(Command):
     """Forget the enqueued tracks not yet heard. In-process only, like :class:`Enqueue`."""
 

@@ -323,6 +323,11 @@ class Speaker:
     def _on_clear_queue(self, _: c.ClearQueue) -> None:
         self.station.clear_queue()
 
+    def _on_seek(self, command: c.Seek) -> None:
+        if self.station.now_playing is None:
+            raise c.CommandError("nothing is playing")
+        self.station.seek(command.position)
+
     def _on_forget_history(self, _: c.ForgetHistory) -> Reply:
         self.db.forget_history()
         if hasattr(self.picker, "forget"):

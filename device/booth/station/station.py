@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SKIP_FADE = 0.6
 """Seconds to fade out the current track on a skip."""
+SEEK_FADE = 0.05
+"""Seconds to fade out before, and in after, a seek (no click)."""
 MIN_LINK = 2.5
 """Seconds of intro a link needs; with less left, a late link is dropped."""
 LATE_OPENING = 3.0
@@ -57,6 +59,8 @@ class Placed:
     outcome: str = ""
     queued: bool = False
     """Taken from the play-next queue (put back there if cancelled before it is heard)."""
+    offset: float | None = None
+    """Seconds into the file where the deck starts, when not at the cue-in (resumed, sought)."""
 
     @property
     def track(self) -> Track:
@@ -196,7 +200,8 @@ class Station:
 
     def position_of(self, placed: Placed) -> float:
         """Seconds into the track at the current render position."""
-        return placed.track.cue_in + max(0, self.mixer.position - placed.deck.start) / self.rate
+        start = placed.track.cue_in if placed.offset is None else placed.offset
+        return start + max(0, self.mixer.position - placed.deck.start) / self.rate
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         for listener in self.listeners:
@@ -290,7 +295,7 @@ class Station:
         xf_default = int(min(self.audio.crossfade_seconds, 0.25 * (track.cue_out - offset)) * r)
         deck = Deck(reader, start, end, gain, fade_in=fade_in, fade_out=xf_default, tag=track)
         self.mixer.add_deck(deck)
-        return Placed(pick, deck)
+        return Placed(pick, deck, offset=offset if at is not None else None)
 
     def _finish_at(self, frame: int, fade: int) -> None:
         self.end_frame, self._end_fade = frame, fade
@@ -337,6 +342,27 @@ class Station:
 
     def _skip(self) -> None:
         self._jump(self._next_pick)
+
+    def seek(self, seconds: float) -> None:
+        """Play the current track from ``seconds`` into it (within its cue points)."""
+        self.submit(lambda: self._seek(seconds))
+
+    def _seek(self, seconds: float) -> None:
+        current = self.now_playing
+        if current is None or current not in self.placed:
+            return
+        pos, fade = self.mixer.position, int(SEEK_FADE * self.rate)
+        self._cancel_upcoming(pos)
+        placed = self._place(current.pick, None, seconds)
+        if placed is None:
+            return
+        current.deck.fade_out_at(pos, fade)
+        current.outcome = "sought"  # the same track goes on: no ending, no new start
+        placed.started, placed.queued = True, current.queued
+        placed.deck.start += fade
+        placed.deck.end += fade
+        placed.deck.fade_in = fade
+        self.placed.append(placed)
 
     def previous(self) -> None:
         """Go back to the track heard before this one (or restart this one)."""

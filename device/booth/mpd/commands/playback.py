@@ -1,12 +1,12 @@
-"""Playback and status: ``status``, ``currentsong``, ``play``, ``pause``, ``next``, volume,
-and the options MPD has that Booth's DJ makes moot."""
+"""Playback and status: ``status``, ``currentsong``, ``play``, ``pause``, ``next``, seeking,
+volume, and the options MPD has that Booth's DJ makes moot."""
 
 from __future__ import annotations
 
 from booth.mpd.commands.registry import command
 from booth.mpd.context import Context, Session
 from booth.mpd.format import Pairs, song
-from booth.mpd.protocol import ERROR_ARG, ERROR_NO_EXIST, ERROR_SYSTEM, Ack, integer
+from booth.mpd.protocol import ERROR_ARG, ERROR_NO_EXIST, ERROR_SYSTEM, Ack, integer, number
 from booth.station import commands as c
 from booth.station.commands import VOLUME_MAX, CommandError
 
@@ -140,6 +140,38 @@ def next_(context: Context, session: Session, args: list[str]) -> None:
 @command("previous")
 def previous(context: Context, session: Session, args: list[str]) -> None:
     apply(context, "previous", c.Previous(origin="mpd"))
+
+
+def _seek(context: Context, name: str, position: int | None, time_text: str) -> None:
+    """Seek in the current song (``position``: its place in the queue, None: the current)."""
+    context.refresh_playlist()
+    current = context.playlist.current
+    if current is None or (position is not None and position != current):
+        raise Ack(ERROR_ARG, "Booth seeks only in the song playing now", name)
+    target = number(name, time_text.lstrip("+-"))
+    if time_text[:1] in "+-":
+        now = float(context.snapshot().get("position") or 0.0)
+        target = max(0.0, now + target if time_text[0] == "+" else now - target)
+    apply(context, name, c.Seek(position=target, origin="mpd"))
+
+
+@command("seekcur", 1, 1)
+def seekcur(context: Context, session: Session, args: list[str]) -> None:
+    _seek(context, "seekcur", None, args[0])
+
+
+@command("seek", 2, 2)
+def seek(context: Context, session: Session, args: list[str]) -> None:
+    _seek(context, "seek", integer("seek", args[0], 0), args[1])
+
+
+@command("seekid", 2, 2)
+def seekid(context: Context, session: Session, args: list[str]) -> None:
+    context.refresh_playlist()
+    position = context.playlist.position(integer("seekid", args[0], 0))
+    if position is None:
+        raise Ack(ERROR_NO_EXIST, "No such song", "seekid")
+    _seek(context, "seekid", position, args[1])
 
 
 @command("setvol", 1, 1)
