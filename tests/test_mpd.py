@@ -215,6 +215,11 @@ def test_noidle_ends_an_idle_with_nothing_changed(booth):
         assert reader.readline() == b"OK\n"
 
 
+def test_close_ends_the_connection_without_an_answer_as_mpd_does(booth):
+    lines, closed = converse(booth.port, b"ping\nclose\nping\n", shut=False)
+    assert closed and lines == ["OK MPD 0.23.0", "OK"]
+
+
 def test_a_command_list_answers_each_and_stops_at_the_first_error(booth):
     with socket.create_connection((HOST, booth.port), timeout=WAIT) as sock:
         reader = sock.makefile("rb")
@@ -683,3 +688,13 @@ def test_seekcur_moves_within_the_track_and_mqtt_reports_the_new_position(booth)
                            after=mark, timeout=WAIT)
     assert booth.watcher.wait_for(booth.state, after=mark).json["track"]["id"] == track["id"]
     assert python.currentsong()["title"] == track["title"]
+
+
+def test_the_mpd_flag_of_booth_run_and_booth_serve_overrides_the_setting():
+    from booth.cli import apply_mpd_flag, build_parser
+    from booth.config import Config
+
+    for argv in (["run", "--mpd", "off"], ["serve", "player", "--mpd", "off"]):
+        assert apply_mpd_flag(build_parser().parse_args(argv), Config()).mpd.bind == "off"
+    unchanged = apply_mpd_flag(build_parser().parse_args(["run"]), Config())
+    assert unchanged.mpd.bind == "127.0.0.1:6600"

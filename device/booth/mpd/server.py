@@ -293,6 +293,8 @@ class MpdServer:
                 out.append(Ack(ERROR_SYSTEM, f"{type(err).__name__}: {err}",
                                line.split(" ", 1)[0]).line(index))
                 return b"".join(out)
+            if client.session.closing:  # `close`: no answer, as in mpd
+                return b"".join(out)
             if list_ok:
                 out.append(b"list_OK\n")
         out.append(b"OK\n")
