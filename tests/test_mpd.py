@@ -698,3 +698,13 @@ def test_the_mpd_flag_of_booth_run_and_booth_serve_overrides_the_setting():
         assert apply_mpd_flag(build_parser().parse_args(argv), Config()).mpd.bind == "off"
     unchanged = apply_mpd_flag(build_parser().parse_args(["run"]), Config())
     assert unchanged.mpd.bind == "127.0.0.1:6600"
+
+
+def test_update_rescans_the_music_and_idle_hears_of_the_database(booth):
+    python = client(booth.port)
+    python.idletimeout = 6 * WAIT
+    assert python.update() == "1"  # the job number, as mpd answers
+    changed = set(python.idle("database", "update"))
+    while "database" not in changed:
+        changed |= set(python.idle("database", "update"))
+    assert int(python.stats()["songs"]) > 0
