@@ -627,7 +627,7 @@ def test_a_press_over_music_is_heard_through_a_real_sound_server(
     published: list = []
     live = LiveListener(engines.listener(echo=True, wake=False), DeviceSource("pulse"),
                         ReferenceReceiver(socket_file), published.append)
-    player = TapSink(open_output("device:pulse", 48000, buffer_seconds=0.2), 48000,
+    player = TapSink(open_output("device:pulse", 48000, buffer_seconds=0.5), 48000,
                      ReferenceSender(socket_file))
     stop = threading.Event()
 
