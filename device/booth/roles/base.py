@@ -169,7 +169,6 @@ class Role:
                 self._publish(self.on_batch(batch))
                 self._publish(self._guarded(self.on_tick, "tick"))
                 self.heartbeat(self.name)
-            self._publish(self.on_batch(self._drained()))
             self.on_stop()
         except BaseException as err:  # noqa: BLE001 - whatever it was, the role is down
             self._die(err)
@@ -194,15 +193,6 @@ class Role:
                 self._inbox.put(None)  # stop after this batch
                 return batch
             batch.append(item)
-
-    def _drained(self) -> list[Any]:
-        items = []
-        while True:
-            try:
-                item = self._inbox.get_nowait()
-            except queue.Empty:
-                return [i for i in items if i is not None]
-            items.append(item)
 
     def _handle(self, item: Any) -> list[Outgoing]:
         if isinstance(item, _Fail):

@@ -214,7 +214,7 @@ class PlayerRole:
         """Started by :func:`start_player`; here for :func:`booth.roles.serve.serve`."""
 
     def set_heartbeat(self, beat: Callable[[str], None]) -> None:
-        self.service.heartbeat = beat
+        self.service.set_heartbeat(beat)
         self.speaker.player.heartbeat = lambda: beat("audio")
 
     def stop(self) -> None:
@@ -228,8 +228,8 @@ class PlayerRole:
             self.broker.stop()
 
 
-def start_player(config: Config, db: Database, output: str, voice: bool | str = True,
-                 heartbeat=lambda: None) -> PlayerRole:
+def start_player(config: Config, db: Database, output: str,
+                 voice: bool | str = True) -> PlayerRole:
     """Open the output, start the music, connect to (or start) the broker.
 
     ``voice``: True or "local" loads Piper here; "remote" asks the `dj` role over MQTT;
@@ -256,7 +256,7 @@ def start_player(config: Config, db: Database, output: str, voice: bool | str = 
         dj = make_dj(config, db, voice=remote)
     elif voice and voice != "none":
         dj = make_dj(config, db)
-    player = Player(config, db, picker, sink, dj=dj, heartbeat=heartbeat)
+    player = Player(config, db, picker, sink, dj=dj)
     speaker = Speaker(player, dj)
     service = PlayerService(replace(config.mqtt, host=host, port=port), speaker)
     keeper = VocabularyKeeper(db.path, service)
